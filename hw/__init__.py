@@ -1,0 +1,1 @@
+"""Amaranth HDL description of the LST accelerator (no torch)."""

@@ -1,0 +1,252 @@
+"""The ``lst`` command line: a thin layer over the library functions.
+
+Every subcommand that reports figures accepts ``--json`` and then prints exactly one
+JSON object on stdout; progress bars and logs go to stderr. Errors the user can fix
+(missing data, bad checkpoints, bad arguments) are one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+__all__ = ["main"]
+
+
+class UserError(Exception):
+    """An error message for the user, printed as one line."""
+
+
+def _emit(args, obj: dict, text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(obj, sort_keys=False))
+    else:
+        print(text)
+
+
+def _add_json(p):
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def _add_data(p):
+    p.add_argument(
+        "--data-dir", default=None, help="MNIST directory (default: $MNIST_DIR, else data/mnist)"
+    )
+
+
+# ---------------------------------------------------------------- subcommands
+
+
+def cmd_models(args):
+    from .registry import count_params, registry
+
+    rows = []
+    for info in registry().values():
+        net = info.build()
+        row = {
+            "name": info.name,
+            "title": info.title,
+            "dataset": info.dataset,
+            "params": count_params(net),
+            "macs": info.macs() if info.macs else None,
+            "paper": info.paper,
+            "description": info.description,
+        }
+        rows.append(row)
+    text = "\n".join(
+        f"{r['name']:<22} {r['title']:<26} {r['dataset']:<9} {r['params']:>10,} params"
+        + (f" {r['macs']:>14,} MACs" if r["macs"] else "")
+        for r in rows
+    )
+    _emit(args, {"models": rows}, text)
+
+
+def cmd_data(args):
+    from .data import default_data_dir, download, verify
+
+    root = default_data_dir(args.data_dir)
+    if args.action == "download":
+        download(root, force=args.force)
+    result = verify(root)
+    ok = all(v == "ok" for v in result.values())
+    _emit(
+        args,
+        {"data_dir": str(root), "ok": ok, "files": result},
+        "\n".join(f"{k}: {v}" for k, v in result.items()),
+    )
+    if not ok:
+        raise UserError(f"MNIST in {root} is incomplete or corrupt; run 'lst data download'")
+
+
+def cmd_train(args):
+    from .train import TrainConfig, train
+
+    config = TrainConfig(
+        model=args.model,
+        epochs=args.epochs,
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        schedule=args.schedule,
+        lr_min_ratio=args.lr_min_ratio,
+        dropout=args.dropout,
+        threads=args.threads,
+        train_limit=args.train_limit,
+        test_limit=args.test_limit,
+    )
+    out = args.out or f"models/{args.model}.safetensors"
+    summary = train(config, data_dir=args.data_dir, out=out, progress=not args.no_progress)
+    _emit(
+        args,
+        summary,
+        f"{summary['model']}: {summary['test_accuracy']:.2f} % test accuracy after "
+        f"{summary['epochs']} epochs -> {summary['checkpoint']}",
+    )
+
+
+def cmd_evaluate(args):
+    from .evaluate import confusion_matrix, evaluate_checkpoint, plot_confusion
+
+    r = evaluate_checkpoint(args.model, args.checkpoint, data_dir=args.data_dir)
+    out = {k: r[k] for k in ("model", "params", "accuracy", "n", "correct", "checkpoint")}
+    out["recorded_accuracy"] = r["recorded_accuracy"]
+    if args.confusion:
+        m = confusion_matrix(r["labels"], r["pred"])
+        out["confusion"] = str(plot_confusion(m, args.confusion, title=r["model"]))
+        out["confusion_matrix"] = m.tolist()
+    _emit(
+        args,
+        out,
+        f"{out['model']}: {out['accuracy']:.2f} % ({out['correct']}/{out['n']}), "
+        f"{out['params']:,} params",
+    )
+
+
+def cmd_embeddings(args):
+    from .evaluate import plot_embeddings
+
+    r = plot_embeddings(args.model, args.checkpoint, args.index, args.out, data_dir=args.data_dir)
+    _emit(args, r, f"test digit #{r['index']} (label {r['label']}) -> {r['out']}")
+
+
+def cmd_info(args):
+    from .checkpoint import load_checkpoint
+
+    tensors, meta = load_checkpoint(args.checkpoint)
+    shapes = {k: list(v.shape) for k, v in tensors.items()}
+    obj = {"checkpoint": args.checkpoint, "meta": meta, "tensors": shapes}
+    _emit(args, obj, json.dumps(obj, indent=2))
+
+
+# ---------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="lst",
+        description="LST networks: train, quantize, generate and verify FPGA hardware.",
+    )
+    parser.add_argument("--version", action="version", version=f"lst {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("models", help="list every model with its parameter count")
+    _add_json(p)
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("data", help="download or verify MNIST")
+    p.add_argument("action", choices=("download", "verify"))
+    p.add_argument("--force", action="store_true", help="fetch again even if present")
+    _add_data(p)
+    _add_json(p)
+    p.set_defaults(func=cmd_data)
+
+    p = sub.add_parser("train", help="train a model (defaults: the paper's recipe)")
+    p.add_argument("--model", default="lst1")
+    p.add_argument("--epochs", type=int, default=300)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--weight-decay", type=float, default=1e-5)
+    p.add_argument("--batch-size", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--schedule", choices=("constant", "cosine"), default="constant")
+    p.add_argument("--lr-min-ratio", type=float, default=0.0, help="cosine floor as lr fraction")
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument(
+        "--threads", type=int, default=2, help="torch threads (fixed for reproducibility)"
+    )
+    p.add_argument("--train-limit", type=int, default=None, help="use the first N training images")
+    p.add_argument("--test-limit", type=int, default=None, help="use the first N test images")
+    p.add_argument("--out", default=None, help="checkpoint path (default models/MODEL.safetensors)")
+    p.add_argument("--no-progress", action="store_true")
+    _add_data(p)
+    _add_json(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="float test accuracy of a checkpoint")
+    p.add_argument("--model", required=True)
+    p.add_argument("--checkpoint", default=None, help="default: the shipped checkpoint")
+    p.add_argument("--confusion", default=None, metavar="PNG", help="write a confusion matrix plot")
+    _add_data(p)
+    _add_json(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("embeddings", help="plot row and column representations of a test digit")
+    p.add_argument("--model", default="lst1")
+    p.add_argument("--checkpoint", default=None)
+    p.add_argument("--index", type=int, default=0, help="test image index")
+    p.add_argument("--out", default="build/embeddings.png")
+    _add_data(p)
+    _add_json(p)
+    p.set_defaults(func=cmd_embeddings)
+
+    p = sub.add_parser("info", help="show a checkpoint's metadata and tensor shapes")
+    p.add_argument("checkpoint")
+    _add_json(p)
+    p.set_defaults(func=cmd_info)
+
+    for register in _EXTENSIONS:
+        register(sub)
+    return parser
+
+
+# Later modules (quantizer, hardware generator, reports) add their subcommands here.
+_EXTENSIONS: list = []
+
+
+def _load_extensions():
+    import importlib
+
+    for name in ("quant.cli", "hw.cli"):
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        if mod.register not in _EXTENSIONS:
+            _EXTENSIONS.append(mod.register)
+
+
+def main(argv=None) -> int:
+    _load_extensions()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from .checkpoint import CheckpointError
+    from .data import DataError
+
+    try:
+        args.func(args)
+    except (UserError, DataError, CheckpointError, ValueError, FileNotFoundError) as exc:
+        print(f"lst: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lst: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Float evaluation of checkpoints on the MNIST test set, with plots (PyTorch)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .arch import default_checkpoint, normalize
+from .data import load_mnist
+
+__all__ = ["confusion_matrix", "evaluate_checkpoint", "plot_confusion", "plot_embeddings"]
+
+
+def evaluate_checkpoint(model: str, checkpoint=None, *, data_dir=None, limit=None) -> dict:
+    """Float test accuracy of a checkpoint: ``{"model", "params", "accuracy", "n", ...}``."""
+    from .models import load_model
+    from .registry import count_params
+    from .train import accuracy, predict
+
+    path = Path(checkpoint) if checkpoint else default_checkpoint(model)
+    net, meta = load_model(path, model)
+    test = load_mnist("test", data_dir, limit=limit)
+    pred = predict(net, test.images)
+    return {
+        "model": net.arch.name,
+        "params": count_params(net),
+        "accuracy": accuracy(pred, test.labels),
+        "n": len(test),
+        "correct": int(np.sum(pred == test.labels)),
+        "checkpoint": str(path),
+        "recorded_accuracy": meta.get("test_accuracy"),
+        "pred": pred,
+        "labels": test.labels,
+    }
+
+
+def confusion_matrix(labels: np.ndarray, pred: np.ndarray, classes: int = 10) -> np.ndarray:
+    """``m[true, predicted]`` counts."""
+    m = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(m, (labels.astype(np.int64), pred.astype(np.int64)), 1)
+    return m
+
+
+def plot_confusion(m: np.ndarray, out, *, title: str = "") -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 5.6))
+    # Log colour scale so the off-diagonal errors stay visible next to ~1000 hits.
+    im = ax.imshow(np.log10(m + 1), cmap="Blues")
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            if m[i, j]:
+                ax.text(
+                    j,
+                    i,
+                    str(m[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if i == j else "black",
+                )
+    ax.set_xticks(range(m.shape[1]))
+    ax.set_yticks(range(m.shape[0]))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    acc = 100.0 * np.trace(m) / max(1, m.sum())
+    ax.set_title(f"{title} confusion matrix, accuracy {acc:.2f} % (n={m.sum()})")
+    fig.colorbar(im, ax=ax, label="log10(count + 1)")
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
+def plot_embeddings(model: str, checkpoint, index: int, out, *, data_dir=None) -> dict:
+    """Plot a test digit and the row-stage (E) and column-stage (Y) images of every block."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import torch
+
+    from .models import load_model
+
+    path = Path(checkpoint) if checkpoint else default_checkpoint(model)
+    net, _ = load_model(path, model)
+    test = load_mnist("test", data_dir)
+    if not 0 <= index < len(test):
+        raise ValueError(f"index must be in 0..{len(test) - 1}, not {index}")
+    img = test.images[index]
+    with torch.no_grad():
+        x = torch.from_numpy(normalize(img[None]))
+        embeddings = net.get_embeddings(x)
+        pred = int(net(x).argmax(dim=1))
+    cols = 1 + 2 * len(embeddings)
+    fig, axes = plt.subplots(1, cols, figsize=(2.6 * cols, 3.0))
+    axes[0].imshow(img, cmap="gray")
+    axes[0].set_title(f"test #{index}: label {test.labels[index]}, predicted {pred}", fontsize=8)
+    for b, (e, y) in enumerate(embeddings):
+        for k, (name, t) in enumerate((("E (rows)", e), ("Y (columns)", y))):
+            ax = axes[1 + 2 * b + k]
+            ax.imshow(t[0].numpy(), cmap="coolwarm", vmin=-1, vmax=1)
+            ax.set_title(f"block {b + 1}: {name}", fontsize=8)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return {
+        "model": net.arch.name,
+        "index": index,
+        "label": int(test.labels[index]),
+        "predicted": pred,
+        "out": str(out),
+    }

@@ -1,0 +1,1 @@
+"""Fixed-point quantizer and NumPy bit-exact golden model (no torch)."""
