@@ -12,18 +12,58 @@ from .data import load_mnist
 __all__ = ["confusion_matrix", "evaluate_checkpoint", "plot_confusion", "plot_embeddings"]
 
 
+def load_any_model(model: str, checkpoint=None):
+    """Build registry model ``model`` and load ``checkpoint`` (default: the shipped one) into it.
+
+    LST checkpoints (and the authors' ``.pth`` files) go through
+    :func:`lst.models.load_model`, which validates names and shapes; other models
+    load their safetensors state strictly.
+    """
+    import torch
+
+    from .arch import LST_MODELS
+    from .checkpoint import CheckpointError, load_checkpoint
+    from .registry import build_model
+
+    path = Path(checkpoint) if checkpoint else default_checkpoint(model)
+    if model in LST_MODELS:
+        from .models import load_model
+
+        return load_model(path, model) + (path,)
+    tensors, meta = load_checkpoint(path)
+    if meta.get("model") not in (None, model):
+        raise CheckpointError(f"{path}: checkpoint is for model {meta['model']}, not {model}")
+    net = build_model(model)
+    state = net.state_dict()
+    for name, ref in state.items():
+        if name not in tensors:
+            if ref.dtype.is_floating_point:
+                raise CheckpointError(f"{path}: missing tensor {name} for model {model}")
+            continue
+        if tuple(tensors[name].shape) != tuple(ref.shape):
+            raise CheckpointError(
+                f"{path}: tensor {name} has shape {tuple(tensors[name].shape)}, "
+                f"expected {tuple(ref.shape)}"
+            )
+        state[name] = torch.from_numpy(tensors[name]).to(ref.dtype)
+    extra = sorted(set(tensors) - set(state))
+    if extra:
+        raise CheckpointError(f"{path}: unexpected tensor {extra[0]} for model {model}")
+    net.load_state_dict(state, strict=True)
+    net.eval()
+    return net, meta, path
+
+
 def evaluate_checkpoint(model: str, checkpoint=None, *, data_dir=None, limit=None) -> dict:
     """Float test accuracy of a checkpoint: ``{"model", "params", "accuracy", "n", ...}``."""
-    from .models import load_model
     from .registry import count_params
     from .train import accuracy, predict
 
-    path = Path(checkpoint) if checkpoint else default_checkpoint(model)
-    net, meta = load_model(path, model)
+    net, meta, path = load_any_model(model, checkpoint)
     test = load_mnist("test", data_dir, limit=limit)
     pred = predict(net, test.images)
     return {
-        "model": net.arch.name,
+        "model": model,
         "params": count_params(net),
         "accuracy": accuracy(pred, test.labels),
         "n": len(test),
