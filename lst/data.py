@@ -102,11 +102,10 @@ def default_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
 
 
 def _read_bytes(path: Path) -> bytes:
+    # Recognise gzip by its magic bytes, whatever the file is called.
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                return f.read()
-        return path.read_bytes()
+        blob = path.read_bytes()
+        return gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise DataError(f"{path}: cannot read ({exc})") from None
 

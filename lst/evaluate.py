@@ -29,7 +29,7 @@ def load_any_model(model: str, checkpoint=None):
     if model in LST_MODELS:
         from .models import load_model
 
-        return load_model(path, model) + (path,)
+        return (*load_model(path, model), path)
     tensors, meta = load_checkpoint(path)
     if meta.get("model") not in (None, model):
         raise CheckpointError(f"{path}: checkpoint is for model {meta['model']}, not {model}")

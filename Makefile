@@ -1,0 +1,58 @@
+# LST on FPGA. `make install` then `make test`; `make verilog` is the main job.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+LST    := $(VENV)/bin/lst
+PYTEST := $(VENV)/bin/pytest
+
+# MNIST: $MNIST_DIR if set, else the shared copy beside the checkout, else data/mnist.
+MNIST_DIR ?= $(if $(wildcard ../shared/data/mnist/t10k-labels-idx1-ubyte.gz),$(abspath ../shared/data/mnist),$(abspath data/mnist))
+export MNIST_DIR
+
+# Hardware generator settings (see `lst verilog --help`).
+CHECKPOINT ?= models/lst1.safetensors
+LANES      ?= 28
+FORMAT     ?= q5.7
+BUILD      ?= build
+
+.PHONY: help install test test-slow verify-full verilog report lint format train clean
+
+help:
+	@echo "make install      create .venv and install the project with its dev extras"
+	@echo "make test         run the test suite (minutes)"
+	@echo "make test-slow    run the long regressions as well"
+	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/ (CHECKPOINT= LANES= FORMAT=)"
+	@echo "make verify-full  stream all 10,000 MNIST test images through the RTL"
+	@echo "make report       area (Yosys, XC7Z010) and cycle report -> docs/performance.md"
+	@echo "make lint         ruff format --check and ruff check"
+	@echo "make train        retrain the shipped LST checkpoints (long)"
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+test: $(VENV)/.installed
+	$(PYTEST) -m "not slow"
+
+test-slow: $(VENV)/.installed
+	$(PYTEST) -m slow
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+train: $(VENV)/.installed
+	for m in lst1 lst2 reslst3; do $(LST) train --model $$m --threads 1 || exit 1; done
+
+clean:
+	rm -rf $(BUILD) sim_build .pytest_cache .ruff_cache
