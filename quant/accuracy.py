@@ -1,0 +1,179 @@
+"""Float vs fixed-point accuracy on the MNIST test set, and the width sweep."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from lst.arch import LST_MODELS, default_checkpoint
+from lst.checkpoint import load_lst_checkpoint
+from lst.data import load_mnist
+
+from .contract import FixedConfig
+from .golden import GoldenModel
+from .quantize import auto_format, quantize_tensors, sha256_file
+from .reference import float_forward
+
+__all__ = ["accuracy_report", "narrowest_within", "sweep"]
+
+#: Fixed-point accuracy may fall at most this far below float (percentage points).
+TOLERANCE_PP = 0.05
+
+
+def _pct(pred, labels) -> float:
+    return round(100.0 * float(np.mean(pred == labels)), 4)
+
+
+def accuracy_report(
+    model: str, checkpoint=None, fmt: str = "q5.7", *, data_dir=None, limit=None
+) -> dict:
+    """``{"model", "format", "float_accuracy", "fixed_accuracy", "n", ...}`` on the test set.
+
+    ``fmt`` is a weight format (``q5.7``) or ``autoN`` (see :func:`quant.quantize.auto_format`).
+    The float side is the float64 NumPy reference on the checkpoint's weights.
+    """
+    path = Path(checkpoint) if checkpoint else default_checkpoint(model)
+    arch, tensors, meta = load_lst_checkpoint(path, model)
+    test = load_mnist("test", data_dir, limit=limit)
+    if fmt.lower().startswith("auto"):
+        config = FixedConfig(weight=auto_format(int(fmt[4:]), tensors, arch))
+    else:
+        config = FixedConfig.parse(fmt)
+    qm = quantize_tensors(arch, tensors, config, source={"path": str(path)})
+    fixed = GoldenModel(qm)(test.images)
+    logits, _ = float_forward(arch, tensors, test.images)
+    float_pred = np.argmax(logits, axis=1)
+    return {
+        "model": arch.name,
+        "format": config.weight.name,
+        "act_format": config.act.name,
+        "float_accuracy": _pct(float_pred, test.labels),
+        "fixed_accuracy": _pct(fixed.classes, test.labels),
+        "n": len(test),
+        "agreement": _pct(fixed.classes, float_pred),
+        "saturated": qm.total_saturated,
+        "checkpoint": str(path),
+        "checkpoint_sha256": sha256_file(path),
+        "recorded_float_accuracy": meta.get("test_accuracy"),
+    }
+
+
+def narrowest_within(rows: list[dict], tol: float = TOLERANCE_PP) -> dict | None:
+    """The narrowest swept width from which every wider width stays within ``tol`` of float."""
+    ok = None
+    for row in sorted(rows, key=lambda r: -r["width"]):
+        if row["fixed_accuracy"] >= row["float_accuracy"] - tol - 1e-9:
+            ok = row
+        else:
+            break
+    return ok
+
+
+def sweep(
+    models=tuple(LST_MODELS), widths=range(6, 17), *, data_dir=None, out_dir=None, progress=True
+) -> dict:
+    """Fixed-point accuracy against weight width for each model; table + PNG in ``out_dir``.
+
+    At each width the weight format has the fewest integer bits that hold the model's
+    weights (chosen from the weights, not from accuracy), and activations keep as many
+    fractional bits as the weights (``q1.f``).
+    """
+    from tqdm import tqdm
+
+    test = load_mnist("test", data_dir)
+    rows = []
+    summary = {}
+    jobs = [(m, w) for m in models for w in widths]
+    bar = tqdm(jobs, desc="sweep", unit="format", file=sys.stderr, disable=not progress)
+    float_cache = {}
+    for model, width in bar:
+        arch, tensors, _ = load_lst_checkpoint(default_checkpoint(model), model)
+        if model not in float_cache:
+            logits, _ = float_forward(arch, tensors, test.images)
+            float_cache[model] = _pct(np.argmax(logits, axis=1), test.labels)
+        config = FixedConfig(weight=auto_format(width, tensors, arch))
+        qm = quantize_tensors(arch, tensors, config)
+        fixed = GoldenModel(qm)(test.images)
+        rows.append(
+            {
+                "model": model,
+                "width": width,
+                "format": config.weight.name,
+                "act_format": config.act.name,
+                "float_accuracy": float_cache[model],
+                "fixed_accuracy": _pct(fixed.classes, test.labels),
+                "delta_pp": round(_pct(fixed.classes, test.labels) - float_cache[model], 4),
+                "saturated": qm.total_saturated,
+            }
+        )
+    for model in models:
+        best = narrowest_within([r for r in rows if r["model"] == model])
+        summary[model] = best["format"] if best else None
+    result = {"rows": rows, "narrowest_within_0.05pp": summary, "n": len(test)}
+    if out_dir:
+        result["files"] = write_sweep(result, Path(out_dir))
+    return result
+
+
+def write_sweep(result: dict, out_dir: Path) -> dict:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = result["rows"]
+    csv_path = out_dir / "accuracy-sweep.csv"
+    with open(csv_path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for m in models:
+        mr = [r for r in rows if r["model"] == m]
+        (line,) = ax.plot(
+            [r["width"] for r in mr], [r["fixed_accuracy"] for r in mr], "o-", label=f"{m} fixed"
+        )
+        ax.axhline(mr[0]["float_accuracy"], color=line.get_color(), ls="--", lw=0.8,
+                   label=f"{m} float ({mr[0]['float_accuracy']:.2f} %)")
+    ax.set_xlabel("weight width (bits); activations q1.f with the weights' fractional bits")
+    ax.set_ylabel("MNIST test accuracy (%)")
+    lo = min(r["fixed_accuracy"] for r in rows)
+    ax.set_ylim(max(lo - 0.5, 80 if lo > 80 else lo - 1), 99.0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    ax.set_title("Fixed-point accuracy against width (10,000 test images)")
+    fig.tight_layout()
+    png = out_dir / "accuracy-sweep.png"
+    fig.savefig(png, dpi=120)
+    plt.close(fig)
+    md = out_dir / "accuracy-sweep.md"
+    lines = [
+        "# Fixed-point accuracy against width",
+        "",
+        "Generated by `lst accuracy --sweep` on the 10,000 MNIST test images with the shipped",
+        "checkpoints. At each width the weight format has the fewest integer bits that hold",
+        "every weight (chosen from the weights, not from accuracy); activations are `q1.f`",
+        "with the weights' fractional bits; biases sit at the product precision.",
+        "",
+        "| model | width | weight format | activations | float % | fixed % | Δ pp | saturated |",
+        "|---|---:|---|---|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['model']} | {r['width']} | {r['format']} | {r['act_format']} | "
+            f"{r['float_accuracy']:.2f} | {r['fixed_accuracy']:.2f} | {r['delta_pp']:+.2f} | "
+            f"{r['saturated']} |"
+        )
+    lines += ["", "Narrowest format within 0.05 pp of float (and every wider width too):", ""]
+    for m, f in result["narrowest_within_0.05pp"].items():
+        lines.append(f"- {m}: {f or 'none in the sweep'}")
+    lines += ["", "![accuracy against width](accuracy-sweep.png)", ""]
+    md.write_text("\n".join(lines))
+    (out_dir / "accuracy-sweep.json").write_text(json.dumps(result, indent=2) + "\n")
+    return {"csv": str(csv_path), "png": str(png), "md": str(md)}

@@ -1,0 +1,234 @@
+"""Float checkpoints to fixed-point integers, per the contract of :mod:`quant.contract`.
+
+Weights are rounded to the weight format (round half up, saturate); biases to their
+stage's product precision. The first block's row stage absorbs the input encoding:
+hardware pixels are ``x = (p − 128)/128`` while the float model sees
+``p/127.5 − 1 = (2p − 255)/255``. With ``W' = W·256/255``,
+
+    W·(p/127.5 − 1) + b  =  W'·(p − 128)/128  +  (b + Σ_k W'[:, k]/256)
+
+so the ROM holds ``Ŵ' = round(W')`` and ``b' = round(b + Σ_k Ŵ'[:, k]/256)``: the
+only error left at the input is the rounding of the stored numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lst.arch import LSTArch, get_arch
+from lst.checkpoint import CheckpointError, check_tensors, load_checkpoint
+
+from .contract import INPUT_FORMAT, FixedConfig, Stage, stages
+from .fixed import FixedFormat
+
+__all__ = [
+    "QuantizationError",
+    "QuantizedLST",
+    "auto_format",
+    "quantize_checkpoint",
+    "quantize_tensors",
+]
+
+#: Scale folded into the first block's row weights (see the module docstring).
+INPUT_FOLD = 256 / 255
+
+
+class QuantizationError(ValueError):
+    """Quantization refused (strict mode, bad input). One line."""
+
+
+@dataclass
+class QuantizedLST:
+    """A model's integers and everything needed to interpret them.
+
+    ``ints`` maps checkpoint tensor names to int64 arrays: weights in
+    ``config.weight``, biases in their stage's ``bias`` format (see :meth:`stages`).
+    ``saturated`` counts the values per tensor that were out of range and clamped.
+    """
+
+    arch: LSTArch
+    config: FixedConfig
+    ints: dict[str, np.ndarray]
+    saturated: dict[str, int] = field(default_factory=dict)
+    source: dict = field(default_factory=dict)
+
+    def stages(self) -> list[Stage]:
+        return stages(self.arch, self.config)
+
+    def tensor_format(self, name: str) -> FixedFormat:
+        for st in self.stages():
+            if name == st.tensor:
+                return st.w
+            if name == st.bias_tensor:
+                return st.bias
+        raise KeyError(name)
+
+    def dequantized(self) -> dict[str, np.ndarray]:
+        """The stored numbers as float64 in the float model's terms (fold undone)."""
+        out = {k: self.tensor_format(k).to_float(v) for k, v in self.ints.items()}
+        w = out["blocks.0.row.weight"]
+        out["blocks.0.row.bias"] = out["blocks.0.row.bias"] - w.sum(axis=1) / 256
+        out["blocks.0.row.weight"] = w / INPUT_FOLD
+        return out
+
+    @property
+    def total_saturated(self) -> int:
+        return sum(self.saturated.values())
+
+    def accumulator_ranges(self) -> dict[str, tuple[int, int]]:
+        """Exact extremes of every stage's accumulator over all possible inputs.
+
+        For the first stage the inputs are all 8-bit images; for later stages every
+        activation code in range (a superset of what can occur). Each extreme is
+        reached by choosing each input at the end of its range that pushes the sum
+        that way, so the check is exhaustive without enumerating inputs.
+        """
+        out = {}
+        cfg = self.config
+        for st in self.stages():
+            w = self.ints[st.tensor]
+            b = self.ints[st.bias_tensor]
+            if st.takes_pixels:
+                lo_x, hi_x = INPUT_FORMAT.min_int, INPUT_FORMAT.max_int
+            else:
+                scale = st.x.width - cfg.act.width + 1  # 2 for the residual sum, else 1
+                lo_x, hi_x = -scale * cfg.act_max, scale * cfg.act_max
+            hi = b + np.maximum(w * hi_x, w * lo_x).sum(axis=1)
+            lo = b + np.minimum(w * hi_x, w * lo_x).sum(axis=1)
+            out[st.name] = (int(lo.min()), int(hi.max()))
+        return out
+
+    # ------------------------------------------------------------ persistence
+
+    def save_npz(self, path: str | os.PathLike) -> Path:
+        path = Path(path)
+        meta = {
+            "model": self.arch.name,
+            "config": self.config.to_dict(),
+            "saturated": self.saturated,
+            "source": self.source,
+        }
+        np.savez(path, __meta__=np.array(json.dumps(meta)), **self.ints)
+        return path
+
+    @classmethod
+    def load_npz(cls, path: str | os.PathLike) -> QuantizedLST:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["__meta__"]))
+            ints = {k: z[k].astype(np.int64) for k in z.files if k != "__meta__"}
+        arch = get_arch(meta["model"])
+        return cls(
+            arch, FixedConfig.from_dict(meta["config"]), ints, meta["saturated"], meta["source"]
+        )
+
+
+def auto_format(width: int, tensors: dict[str, np.ndarray], arch: LSTArch) -> FixedFormat:
+    """The ``width``-bit weight format with the fewest integer bits that holds every
+    weight of the model without saturation (after the input fold). Chosen from the
+    weights alone, never from accuracy."""
+    peak = 0.0
+    for name in arch.tensor_shapes():
+        if name.endswith(".weight"):
+            t = np.abs(np.asarray(tensors[name], dtype=np.float64))
+            if name == "blocks.0.row.weight":
+                t = t * INPUT_FOLD
+            peak = max(peak, float(t.max()))
+    for int_bits in range(1, width):
+        fmt = FixedFormat(width, width - int_bits)
+        if math.floor(peak * 2**fmt.frac + 0.5) <= fmt.max_int:
+            return fmt
+    return FixedFormat(width, 0)
+
+
+def quantize_tensors(
+    arch: LSTArch,
+    tensors: dict[str, np.ndarray],
+    config: FixedConfig,
+    *,
+    strict: bool = False,
+    source: dict | None = None,
+) -> QuantizedLST:
+    """Quantize float tensors (validated against ``arch``) to a :class:`QuantizedLST`.
+
+    Raises
+    ------
+    QuantizationError
+        In ``strict`` mode, if any value is out of its format's range.
+    """
+    tensors = check_tensors(source.get("path", "tensors") if source else "tensors", arch, tensors)
+    ints: dict[str, np.ndarray] = {}
+    saturated: dict[str, int] = {}
+    for st in stages(arch, config):
+        w = tensors[st.tensor]
+        b = tensors[st.bias_tensor]
+        if st.takes_pixels:
+            w = w * INPUT_FOLD
+        wq, n_w = st.w.quantize(w, return_count=True)
+        if st.takes_pixels:
+            b = b + st.w.to_float(wq).sum(axis=1) / 256
+        bq, n_b = st.bias.quantize(b, return_count=True)
+        ints[st.tensor], ints[st.bias_tensor] = wq, bq
+        saturated[st.tensor], saturated[st.bias_tensor] = n_w, n_b
+    total = sum(saturated.values())
+    if strict and total:
+        worst = next(k for k, v in saturated.items() if v)
+        raise QuantizationError(
+            f"{total} value(s) out of range of their format (first in {worst}, "
+            f"format {config.weight.name}); use a wider format or drop --strict"
+        )
+    return QuantizedLST(arch, config, ints, saturated, dict(source or {}))
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def quantize_checkpoint(
+    path: str | os.PathLike,
+    fmt: str | FixedFormat | FixedConfig = "q5.7",
+    *,
+    model: str | None = None,
+    strict: bool = False,
+) -> QuantizedLST:
+    """Load a checkpoint (see :func:`lst.checkpoint.load_checkpoint`) and quantize it.
+
+    ``fmt`` may also be ``"auto8"`` etc.: the narrowest-integer format of that width
+    that holds the model's weights (:func:`auto_format`).
+    """
+    tensors, meta = load_checkpoint(path)
+    name = model or meta.get("model")
+    if name is None:
+        raise CheckpointError(f"{path}: metadata names no model; pass --model")
+    arch = get_arch(name)
+    if isinstance(fmt, FixedConfig):
+        config = fmt
+    elif isinstance(fmt, str) and fmt.lower().startswith("auto"):
+        try:
+            width = int(fmt[4:])
+        except ValueError:
+            raise ValueError(f"bad format {fmt!r}: expected autoN, e.g. auto8") from None
+        config = FixedConfig(weight=auto_format(width, check_tensors(path, arch, tensors), arch))
+    else:
+        config = FixedConfig.parse(fmt)
+    source = {
+        "path": str(path),
+        "sha256": sha256_file(path),
+        "model": name,
+        "checkpoint_meta": {
+            k: meta.get(k)
+            for k in ("test_accuracy", "epochs", "seed", "source_commit")
+            if k in meta
+        },
+    }
+    return quantize_tensors(arch, tensors, config, strict=strict, source=source)
