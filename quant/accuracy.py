@@ -14,6 +14,7 @@ from lst.checkpoint import load_lst_checkpoint
 from lst.data import load_mnist
 
 from .contract import FixedConfig
+from .fixed import FixedFormat
 from .golden import GoldenModel
 from .quantize import auto_format, quantize_tensors, sha256_file
 from .reference import float_forward
@@ -29,7 +30,15 @@ def _pct(pred, labels) -> float:
 
 
 def accuracy_report(
-    model: str, checkpoint=None, fmt: str = "q5.7", *, data_dir=None, limit=None
+    model: str,
+    checkpoint=None,
+    fmt: str = "q5.7",
+    *,
+    data_dir=None,
+    limit=None,
+    act_frac: int | None = None,
+    tanh_frac: int | None = None,
+    activation: str = "tanh",
 ) -> dict:
     """``{"model", "format", "float_accuracy", "fixed_accuracy", "n", ...}`` on the test set.
 
@@ -40,17 +49,26 @@ def accuracy_report(
     arch, tensors, meta = load_lst_checkpoint(path, model)
     test = load_mnist("test", data_dir, limit=limit)
     if fmt.lower().startswith("auto"):
-        config = FixedConfig(weight=auto_format(int(fmt[4:]), tensors, arch))
+        weight = auto_format(int(fmt[4:]), tensors, arch)
     else:
-        config = FixedConfig.parse(fmt)
+        weight = FixedFormat.parse(fmt)
+    config = FixedConfig(weight, act_frac, tanh_frac, activation)
     qm = quantize_tensors(arch, tensors, config, source={"path": str(path)})
-    fixed = GoldenModel(qm)(test.images)
-    logits, _ = float_forward(arch, tensors, test.images)
+    fixed = GoldenModel(qm)(test.images, intermediates=True)
+    logits, inter = float_forward(arch, tensors, test.images)
     float_pred = np.argmax(logits, axis=1)
+    act_err = max(
+        float(np.abs(config.act.to_float(fixed.intermediates[k]) - inter[k]).max())
+        for k in inter
+        if k.endswith((".row", ".col"))
+    )
     return {
         "model": arch.name,
         "format": config.weight.name,
         "act_format": config.act.name,
+        "tanh_in_format": config.tanh_in.name,
+        "activation": activation,
+        "max_activation_error": round(act_err, 6),
         "float_accuracy": _pct(float_pred, test.labels),
         "fixed_accuracy": _pct(fixed.classes, test.labels),
         "n": len(test),
@@ -139,8 +157,13 @@ def write_sweep(result: dict, out_dir: Path) -> dict:
         (line,) = ax.plot(
             [r["width"] for r in mr], [r["fixed_accuracy"] for r in mr], "o-", label=f"{m} fixed"
         )
-        ax.axhline(mr[0]["float_accuracy"], color=line.get_color(), ls="--", lw=0.8,
-                   label=f"{m} float ({mr[0]['float_accuracy']:.2f} %)")
+        ax.axhline(
+            mr[0]["float_accuracy"],
+            color=line.get_color(),
+            ls="--",
+            lw=0.8,
+            label=f"{m} float ({mr[0]['float_accuracy']:.2f} %)",
+        )
     ax.set_xlabel("weight width (bits); activations q1.f with the weights' fractional bits")
     ax.set_ylabel("MNIST test accuracy (%)")
     lo = min(r["fixed_accuracy"] for r in rows)

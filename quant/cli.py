@@ -51,7 +51,15 @@ def cmd_accuracy(args):
         return
     if not args.model:
         raise ValueError("--model is required (or use --sweep)")
-    r = accuracy_report(args.model, args.checkpoint, args.format, data_dir=args.data_dir)
+    r = accuracy_report(
+        args.model,
+        args.checkpoint,
+        args.format,
+        data_dir=args.data_dir,
+        act_frac=args.act_frac,
+        tanh_frac=args.tanh_frac,
+        activation=args.activation,
+    )
     _emit(
         args,
         r,
@@ -76,6 +84,9 @@ def register(sub):
     p.add_argument("--model", default=None)
     p.add_argument("--checkpoint", default=None)
     p.add_argument("--format", default="q5.7")
+    p.add_argument("--act-frac", type=int, default=None, help="activation fractional bits")
+    p.add_argument("--tanh-frac", type=int, default=None, help="tanh input fractional bits")
+    p.add_argument("--activation", choices=("tanh", "paper"), default="tanh")
     p.add_argument("--sweep", action="store_true", help="sweep weight widths for every model")
     p.add_argument("--widths", default="6-16", help="sweep range, e.g. 6-16")
     p.add_argument("--out", default="docs", help="where --sweep writes its table and plot")

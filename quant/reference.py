@@ -32,8 +32,9 @@ def float_forward(
             e = np.tanh(acc)
             acc2 = t[f"{pre}.col.weight"] @ e + t[f"{pre}.col.bias"][:, None]
             y = np.tanh(acc2)
-            inter.update({f"{pre}.row.acc": acc, f"{pre}.row": e, f"{pre}.col.acc": acc2,
-                          f"{pre}.col": y})
+            inter.update(
+                {f"{pre}.row.acc": acc, f"{pre}.row": e, f"{pre}.col.acc": acc2, f"{pre}.col": y}
+            )
             outs.append(y)
             x = y
         feat = outs[2] + outs[0] if arch.residual else outs[-1]
