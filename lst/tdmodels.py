@@ -452,11 +452,13 @@ def count_macs(model: nn.Module, input_shape: tuple[int, ...], *, convention: st
         ):
             raise TypeError(f"no MAC counting rule for {type(m).__name__}")
     was_training = model.training
-    param = next(model.parameters())
+    param = next(model.parameters(), None)
+    dtype = param.dtype if param is not None else torch.float32
+    device = param.device if param is not None else None
     try:
         model.eval()
         with torch.no_grad():
-            model(torch.zeros((1, *input_shape), dtype=param.dtype, device=param.device))
+            model(torch.zeros((1, *input_shape), dtype=dtype, device=device))
     finally:
         for h in handles:
             h.remove()
@@ -572,7 +574,7 @@ def _register_all() -> None:
         name = f"resnet20-all-{short}"
         _register_cifar(
             name,
-            f"ResNet-20, all Conv2D -> {label}",
+            f"ResNet-20 all-{label}",
             functools.partial(make_cifar_resnet20, "all", kind),
             PAPER_CIFAR.get(name, {}),
             f"every 3x3 conv except the stem -> single-path {label} layer "
