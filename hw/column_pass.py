@@ -1,0 +1,140 @@
+"""``ColumnPass``: the op sequence of the column stage (W2 × every column of E)."""
+
+from __future__ import annotations
+
+from amaranth import Module, Mux, Signal
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from .config import CoreConfig, N
+
+__all__ = ["ColumnPass"]
+
+
+class ColumnPass(wiring.Component):
+    """Issues one op per cycle for the column stage and addresses its results.
+
+    Op ``o`` = (``c``, ``g``, ``k``): group ``s`` works on column ``j = c·groups + s`` and
+    reads tap ``κ = (k + s) mod 28``, i.e. ``E[κ, j]``, which lives in E bank
+    ``κ mod groups`` (rotating the taps keeps two groups off the same bank); lane ``l``
+    multiplies it by ``W2[g·group_lanes + l, κ]`` (weight word ``28·out_groups + 28·g +
+    k``). Results ``Y[g·group_lanes + l, j]`` are stored at tap ``t' = 28·j + i`` of the
+    output layer, in Y bank ``t' mod partitions`` at word ``t' // partitions``.
+
+    Ports
+    -----
+    start, busy, valid, first, last, done, w_addr
+        As for :class:`~hw.row_pass.RowPass`.
+    e_addr : Out(ArrayLayout(range(784 // groups), groups))
+        Read address for each E bank.
+    e_bank : Out(ArrayLayout(range(groups), groups))
+        The bank whose data group ``s`` uses (one cycle later).
+    bias_base : Out(range(56))
+        Bias ROM address of lane 0 of the current output group (28 + g·group_lanes).
+    wb_valid : In(1)
+        One activation per group arrives for this pass.
+    y_bank, y_addr : Out(ArrayLayout(…, groups))
+        Where group ``s``'s activation goes.
+    """
+
+    def __init__(self, config: CoreConfig):
+        self.cfg = config
+        c = config
+        G, P = c.groups, c.partitions
+        super().__init__(
+            {
+                "start": In(1),
+                "busy": Out(1),
+                "valid": Out(1),
+                "first": Out(1),
+                "last": Out(1),
+                "done": Out(1),
+                "w_addr": Out(range(c.weight_words)),
+                "e_addr": Out(data.ArrayLayout(range(N * N // G), G)),
+                "e_bank": Out(data.ArrayLayout(range(max(2, G)), G)),
+                "bias_base": Out(range(2 * N)),
+                "wb_valid": In(1),
+                "y_bank": Out(data.ArrayLayout(range(max(2, P)), G)),
+                "y_addr": Out(data.ArrayLayout(range(c.partition_depth), G)),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        c = self.cfg
+        G, S, P = c.groups, c.group_lanes, c.partitions
+        col = Signal(range(N // G))
+        g = Signal(range(max(2, c.out_groups)))
+        k = Signal(range(N))
+        busy = Signal()
+        end_k = k == N - 1
+        end_g = g == c.out_groups - 1
+        end_c = col == N // G - 1
+
+        m.d.comb += [
+            self.busy.eq(busy),
+            self.valid.eq(busy),
+            self.first.eq(busy & (k == 0)),
+            self.last.eq(busy & end_k),
+            self.done.eq(busy & end_k & end_g & end_c),
+            self.w_addr.eq(c.out_groups * N + g * N + k),
+            self.bias_base.eq(N + g * S),
+        ]
+        # Tap of each group, and which E bank serves it.
+        if G == 1:
+            m.d.comb += [self.e_bank[0].eq(0), self.e_addr[0].eq(k * N + col)]
+        else:
+            # Two groups: group 0 reads tap k, group 1 tap (k + 1) mod 28, the other parity.
+            tap1 = _wrap(k + 1)
+            odd = k[0]
+            addr0 = (k >> 1) * N + col * 2
+            addr1 = (tap1 >> 1) * N + col * 2 + 1
+            m.d.comb += [
+                self.e_bank[0].eq(odd),
+                self.e_bank[1].eq(~odd),
+                self.e_addr[0].eq(Mux(odd, addr1, addr0)),
+                self.e_addr[1].eq(Mux(odd, addr0, addr1)),
+            ]
+
+        with m.If(busy):
+            m.d.sync += k.eq(k + 1)
+            with m.If(end_k):
+                m.d.sync += [k.eq(0), g.eq(g + 1)]
+                with m.If(end_g):
+                    m.d.sync += [g.eq(0), col.eq(col + 1)]
+                    with m.If(end_c):
+                        m.d.sync += [col.eq(0), busy.eq(0)]
+        with m.Elif(self.start):
+            m.d.sync += [busy.eq(1), col.eq(0), g.eq(0), k.eq(0)]
+
+        # Result tap t' of group s: 28·(c·G + s) + i, i counting 0..27 per column;
+        # kept as (t' mod P, t' // P) so no division is needed.
+        row = Signal(range(N))
+        restart = self.start & ~busy
+        with m.If(restart):
+            m.d.sync += row.eq(0)
+        with m.Elif(self.wb_valid):
+            m.d.sync += row.eq(_wrap(row + 1))
+        for s in range(G):
+            bank, addr = self.y_bank[s], self.y_addr[s]
+            start_t = N * s
+            with m.If(restart):
+                m.d.sync += [bank.eq(start_t % P), addr.eq(start_t // P)]
+            with m.Elif(self.wb_valid):
+                # +1 within a column; at a column's end skip the other groups' columns.
+                step_in = 1
+                step_next = 1 + N * (G - 1)
+                for cond, step in ((row != N - 1, step_in), (row == N - 1, step_next)):
+                    with m.If(cond):
+                        nb = bank + step % P
+                        carry = nb >= P
+                        m.d.sync += [
+                            bank.eq(nb - carry * P),
+                            addr.eq(addr + step // P + carry),
+                        ]
+        return m
+
+
+def _wrap(value):
+    """``value`` modulo 28 for values below 56."""
+    return Mux(value >= N, value - N, value)

@@ -1,0 +1,120 @@
+"""``OutputLayer``: the op sequence of the 784 → 10 layer and its logits."""
+
+from __future__ import annotations
+
+from amaranth import Module, Signal, signed
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from .config import CLASSES, CoreConfig, N
+
+__all__ = ["OutputLayer"]
+
+
+class OutputLayer(wiring.Component):
+    """Issues the output layer's ops and turns the lane sums into logits.
+
+    Taps run in column-major order ``t' = 28·j + i`` (the order the column stage
+    writes Y). With fewer than 10 lanes, round ``rr`` gives lane ``l`` class
+    ``rr·lanes + l``, all taps in turn (op ``(rr, u)``, Y word ``u``). With 10 or more,
+    lane ``p·10 + c`` sums tap ``t' = u·partitions + p`` of class ``c``, each partition
+    reading its own Y bank at word ``u``; the logit of class ``c`` is the sum over
+    partitions. Weight word ``56·out_groups + rr·partition_depth + u``.
+
+    Ports
+    -----
+    start, busy, valid, first, last, done, w_addr
+        As for :class:`~hw.row_pass.RowPass`.
+    y_addr : Out(range(partition_depth))
+        Word read in every Y bank.
+    lanes_in : In(ArrayLayout(signed(width), lanes))
+        Captured lane sums, valid from the cycle after ``readout``.
+    readout : In(1)
+        Strobe: a round's sums have been captured.
+    logits : Out(stream.Signature(signed(width), always_ready=True))
+        The round's logits with their biases, in class order, one per cycle.
+    """
+
+    def __init__(self, config: CoreConfig, *, width: int, biases):
+        self.cfg = config
+        c = config
+        if len(biases) != CLASSES:
+            raise ValueError(f"expected {CLASSES} output biases, got {len(biases)}")
+        self.width = width
+        self.biases = [int(b) for b in biases]
+        super().__init__(
+            {
+                "start": In(1),
+                "busy": Out(1),
+                "valid": Out(1),
+                "first": Out(1),
+                "last": Out(1),
+                "done": Out(1),
+                "w_addr": Out(range(c.weight_words)),
+                "y_addr": Out(range(c.partition_depth)),
+                "lanes_in": In(data.ArrayLayout(signed(width), c.lanes)),
+                "readout": In(1),
+                "logits": Out(stream.Signature(signed(width), always_ready=True)),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        c = self.cfg
+        depth, rounds, P = c.partition_depth, c.rounds, c.partitions
+        rnd = Signal(range(max(2, rounds)))
+        u = Signal(range(depth))
+        busy = Signal()
+        end_u = u == depth - 1
+        end_r = rnd == rounds - 1
+        m.d.comb += [
+            self.busy.eq(busy),
+            self.valid.eq(busy),
+            self.first.eq(busy & (u == 0)),
+            self.last.eq(busy & end_u),
+            self.done.eq(busy & end_u & end_r),
+            self.w_addr.eq(2 * c.out_groups * N + rnd * depth + u),
+            self.y_addr.eq(u),
+        ]
+        with m.If(busy):
+            m.d.sync += u.eq(u + 1)
+            with m.If(end_u):
+                m.d.sync += [u.eq(0), rnd.eq(rnd + 1)]
+                with m.If(end_r):
+                    m.d.sync += [rnd.eq(0), busy.eq(0)]
+        with m.Elif(self.start):
+            m.d.sync += [busy.eq(1), rnd.eq(0), u.eq(0)]
+
+        # The classes of the round whose last op was just issued.
+        per_round = c.lanes if c.lanes < CLASSES else CLASSES
+        base = Signal(range(CLASSES + per_round))
+        with m.If(self.last):
+            m.d.sync += base.eq(rnd * per_round)
+
+        # Readout: class base + l for l < per_round (and < 10), summing partitions.
+        m.submodules.bias = bias_rom = Memory(
+            shape=signed(self.width), depth=CLASSES, init=self.biases
+        )
+        rd = bias_rom.read_port(domain="comb")
+        active = Signal()
+        index = Signal(range(per_round))
+        with m.If(self.readout):
+            m.d.sync += [active.eq(1), index.eq(0)]
+        with m.Elif(active):
+            m.d.sync += index.eq(index + 1)
+            with m.If((index == per_round - 1) | (base + index == CLASSES - 1)):
+                m.d.sync += active.eq(0)
+        total = Signal(signed(self.width))
+        parts = []
+        for p in range(P):
+            sel = Signal(signed(self.width), name=f"part{p}")
+            lanes = data.View(
+                data.ArrayLayout(signed(self.width), per_round),
+                self.lanes_in.as_value()[p * CLASSES * self.width :][: per_round * self.width],
+            )
+            m.d.comb += sel.eq(lanes[index])
+            parts.append(sel)
+        m.d.comb += [rd.addr.eq(base + index), total.eq(sum(parts) + rd.data)]
+        m.d.sync += [self.logits.valid.eq(active), self.logits.payload.eq(total)]
+        return m

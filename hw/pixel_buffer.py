@@ -1,0 +1,105 @@
+"""``PixelBuffer``: the input stream into a ping-pong image memory."""
+
+from __future__ import annotations
+
+from amaranth import Module, Mux, Signal, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+__all__ = ["PixelBuffer"]
+
+N = 28
+
+
+class PixelBuffer(wiring.Component):
+    """Two image buffers: one fills from the stream while the other is read.
+
+    Pixels arrive row-major, ``pixels_per_beat`` per beat (pixel ``k`` of a beat in
+    bits ``8k…8k+7``), 784 per image; the count alone delimits images. Image row
+    ``i`` goes to bank ``i mod banks``, so that ``banks`` rows can be read at once.
+
+    Ports
+    -----
+    pixels : In(stream.Signature(unsigned(8 · pixels_per_beat)))
+        Ready while the buffer being filled is free; never waits for valid.
+    full : Out(1)
+        The buffer being read holds a complete image.
+    release : In(1)
+        Strobe: the reader is done with that image; the buffer is free again.
+    rd_addr : In(unsigned)
+        Word ``(i // banks)·(28 / pixels_per_beat) + k // pixels_per_beat`` of the
+        buffer being read, the same in every bank.
+    rd_data : Out(ArrayLayout(unsigned(8 · pixels_per_beat), banks))
+        The addressed word of each bank, one cycle after ``rd_addr``.
+    """
+
+    def __init__(self, *, pixels_per_beat: int = 1, banks: int = 1):
+        if pixels_per_beat < 1 or N % pixels_per_beat:
+            raise ValueError(f"pixels_per_beat must divide 28, not {pixels_per_beat}")
+        if banks < 1 or N % banks:
+            raise ValueError(f"banks must divide 28, not {banks}")
+        self.pixels_per_beat = pixels_per_beat
+        self.banks = banks
+        self.words_per_row = N // pixels_per_beat
+        self.depth = (N // banks) * self.words_per_row  # words per bank per image
+        width = 8 * pixels_per_beat
+        super().__init__(
+            {
+                "pixels": In(stream.Signature(unsigned(width))),
+                "full": Out(1),
+                "release": In(1),
+                "rd_addr": In(range(self.depth)),
+                "rd_data": Out(data.ArrayLayout(unsigned(width), banks)),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        width = 8 * self.pixels_per_beat
+        full = Signal(2)  # per half: holds a complete, unread image
+        wr_half = Signal()
+        rd_half = Signal()
+        row = Signal(range(N))
+        word = Signal(range(self.words_per_row))
+
+        m.d.comb += [
+            self.pixels.ready.eq(~full.bit_select(wr_half, 1)),
+            self.full.eq(full.bit_select(rd_half, 1)),
+        ]
+        accept = self.pixels.valid & self.pixels.ready
+        last_beat = (row == N - 1) & (word == self.words_per_row - 1)
+
+        bank_of_row = row % self.banks if self.banks > 1 else 0
+        wr_addr = wr_half * self.depth + (row // self.banks) * self.words_per_row + word
+        for b in range(self.banks):
+            mem = Memory(shape=unsigned(width), depth=2 * self.depth, init=[])
+            m.submodules[f"bank{b}"] = mem
+            wp, rp = mem.write_port(), mem.read_port()
+            m.d.comb += [
+                wp.addr.eq(wr_addr),
+                wp.data.eq(self.pixels.payload),
+                wp.en.eq(accept & (bank_of_row == b)),
+                rp.addr.eq(rd_half * self.depth + self.rd_addr),
+                self.rd_data[b].eq(rp.data),
+            ]
+
+        with m.If(accept):
+            with m.If(word == self.words_per_row - 1):
+                m.d.sync += [word.eq(0), row.eq(Mux(row == N - 1, 0, row + 1))]
+            with m.Else():
+                m.d.sync += word.eq(word + 1)
+
+        # The two halves change hands independently; each flag bit has one writer
+        # per event, and a half being filled is never the half being released.
+        set_full = accept & last_beat
+        for h in range(2):
+            with m.If(set_full & (wr_half == h)):
+                m.d.sync += full[h].eq(1)
+            with m.Elif(self.release & (rd_half == h)):
+                m.d.sync += full[h].eq(0)
+        with m.If(set_full):
+            m.d.sync += wr_half.eq(~wr_half)
+        with m.If(self.release):
+            m.d.sync += rd_half.eq(~rd_half)
+        return m

@@ -1,0 +1,94 @@
+"""``TanhUnit``: narrowing and the activation table."""
+
+from __future__ import annotations
+
+from amaranth import Module, Signal, signed
+from amaranth.lib import stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from quant.contract import FixedConfig
+
+__all__ = ["TanhUnit"]
+
+
+class TanhUnit(wiring.Component):
+    """Accumulators in, activations out: ``T[clamp(acc >> shift)]``, as the contract says.
+
+    The contract's round-half-up is ``(acc + 2^(shift−1)) >> shift``; the half is
+    folded into the stored biases (see :meth:`hw.schedule.Schedule.bias_rom`), so the
+    unit only shifts (floor), saturates to the table's input format and looks up.
+    ``ports`` independent lookups share one table (a dual-port block RAM for two).
+
+    Parameters
+    ----------
+    config : FixedConfig
+        Gives the tanh input format (``q3.8`` by default) and the table.
+    acc_width : int
+        Signed width of the incoming values.
+    shift : int
+        Fractional bits dropped (``acc.frac − tanh_in.frac``, 6 for ``q5.7``).
+    ports : int
+        Number of parallel lookups.
+
+    Ports
+    -----
+    i : In(stream.Signature(signed(acc_width), always_ready=True)), one per lookup
+        (``i0``, ``i1``, …).
+    o : Out(stream.Signature(signed(act_width), always_ready=True)), one per lookup
+        (``o0``, ``o1``, …). Latency 2 cycles, one value per cycle per port.
+    """
+
+    LATENCY = 2
+
+    def __init__(self, *, config: FixedConfig, acc_width: int, shift: int, ports: int = 1):
+        if shift < 1:
+            raise ValueError(f"shift must be at least 1, not {shift}")
+        if ports not in (1, 2):
+            raise ValueError(f"ports must be 1 or 2, not {ports}")
+        if acc_width - shift < config.tanh_in.width:
+            raise ValueError(
+                f"acc_width {acc_width} is too narrow for a {config.tanh_in.width}-bit table "
+                f"input after a shift of {shift}"
+            )
+        self.config = config
+        self.shift = shift
+        self.ports = ports
+        members = {}
+        for p in range(ports):
+            members[f"i{p}"] = In(stream.Signature(signed(acc_width), always_ready=True))
+            members[f"o{p}"] = Out(stream.Signature(signed(config.act.width), always_ready=True))
+        super().__init__(members)
+
+    def table(self) -> list[int]:
+        """Table contents by address (the raw bits of the input code)."""
+        w = self.config.tanh_in.width
+        codes = list(range(1 << w))
+        signed_codes = [c - (1 << w) if c >= 1 << (w - 1) else c for c in codes]
+        return [int(v) for v in self.config.tanh(signed_codes)]
+
+    def elaborate(self, platform):
+        m = Module()
+        fin = self.config.tanh_in
+        m.submodules.table = table = Memory(
+            shape=signed(self.config.act.width), depth=1 << fin.width, init=self.table()
+        )
+        for p in range(self.ports):
+            i, o = getattr(self, f"i{p}"), getattr(self, f"o{p}")
+            read = table.read_port()
+            # Stage 1: floor shift and saturation to the table's input range.
+            code = Signal(signed(fin.width), name=f"code{p}")
+            valid = Signal(name=f"valid{p}")
+            shifted = i.payload >> self.shift
+            with m.If(shifted > fin.max_int):
+                m.d.sync += code.eq(fin.max_int)
+            with m.Elif(shifted < fin.min_int):
+                m.d.sync += code.eq(fin.min_int)
+            with m.Else():
+                m.d.sync += code.eq(shifted)
+            m.d.sync += valid.eq(i.valid)
+            # Stage 2: the lookup; the code's bits are the address.
+            m.d.comb += read.addr.eq(code.as_unsigned())
+            m.d.sync += o.valid.eq(valid)
+            m.d.comb += o.payload.eq(read.data)
+        return m
