@@ -264,3 +264,28 @@ def test_models_cli_lists_every_model(capsys):
     assert rows["resnet20-1c-dct"]["params"] == 151_514
     assert round(rows["resnet20"]["macs"] / 1e6, 2) == 41.32
     assert rows["resnet50-3c-dct"]["params"] == 22_615_382
+
+
+# ------------------------------------------------------------------ shipped checkpoints
+
+
+@pytest.mark.parametrize("name", ("dct1", "ht1"))
+def test_shipped_checkpoint_loads(name):
+    from lst.arch import default_checkpoint
+    from lst.evaluate import load_any_model
+
+    path = default_checkpoint(name)
+    assert path.is_file(), f"{path} is missing"
+    net, meta, _ = load_any_model(name)
+    assert meta["model"] == name and meta["checkpoint_rule"] == "last epoch"
+    assert meta["epochs"] == 300 and meta["params"] == count_params(net)
+
+
+@pytest.mark.full_data
+@pytest.mark.parametrize("name", ("dct1", "ht1"))
+def test_shipped_checkpoint_accuracy_matches_its_record(name, mnist):
+    from lst.evaluate import evaluate_checkpoint
+
+    r = evaluate_checkpoint(name, data_dir=mnist)
+    assert r["n"] == 10_000
+    assert abs(r["accuracy"] - r["recorded_accuracy"]) < 0.02
