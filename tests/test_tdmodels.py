@@ -269,7 +269,7 @@ def test_models_cli_lists_every_model(capsys):
 # ------------------------------------------------------------------ shipped checkpoints
 
 
-@pytest.mark.parametrize("name", ("dct1", "ht1"))
+@pytest.mark.parametrize("name", ("dct1", "ht1", "bwt1"))
 def test_shipped_checkpoint_loads(name):
     from lst.arch import default_checkpoint
     from lst.evaluate import load_any_model
@@ -282,7 +282,7 @@ def test_shipped_checkpoint_loads(name):
 
 
 @pytest.mark.full_data
-@pytest.mark.parametrize("name", ("dct1", "ht1"))
+@pytest.mark.parametrize("name", ("dct1", "ht1", "bwt1"))
 def test_shipped_checkpoint_accuracy_matches_its_record(name, mnist):
     from lst.evaluate import evaluate_checkpoint
 
