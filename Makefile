@@ -54,5 +54,8 @@ format: $(VENV)/.installed
 train: $(VENV)/.installed
 	for m in lst1 lst2 reslst3; do $(LST) train --model $$m --threads 1 || exit 1; done
 
+verilog: $(VENV)/.installed
+	$(LST) verilog --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --out $(BUILD) --lint
+
 clean:
 	rm -rf $(BUILD) sim_build .pytest_cache .ruff_cache

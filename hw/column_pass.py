@@ -63,13 +63,13 @@ class ColumnPass(wiring.Component):
         m = Module()
         c = self.cfg
         G, S, P = c.groups, c.group_lanes, c.partitions
-        col = Signal(range(N // G))
+        column = Signal(range(N // G))
         g = Signal(range(max(2, c.out_groups)))
         k = Signal(range(N))
         busy = Signal()
         end_k = k == N - 1
         end_g = g == c.out_groups - 1
-        end_c = col == N // G - 1
+        end_c = column == N // G - 1
 
         m.d.comb += [
             self.busy.eq(busy),
@@ -82,13 +82,13 @@ class ColumnPass(wiring.Component):
         ]
         # Tap of each group, and which E bank serves it.
         if G == 1:
-            m.d.comb += [self.e_bank[0].eq(0), self.e_addr[0].eq(k * N + col)]
+            m.d.comb += [self.e_bank[0].eq(0), self.e_addr[0].eq(k * N + column)]
         else:
             # Two groups: group 0 reads tap k, group 1 tap (k + 1) mod 28, the other parity.
             tap1 = _wrap(k + 1)
             odd = k[0]
-            addr0 = (k >> 1) * N + col * 2
-            addr1 = (tap1 >> 1) * N + col * 2 + 1
+            addr0 = (k >> 1) * N + column * 2
+            addr1 = (tap1 >> 1) * N + column * 2 + 1
             m.d.comb += [
                 self.e_bank[0].eq(odd),
                 self.e_bank[1].eq(~odd),
@@ -101,11 +101,11 @@ class ColumnPass(wiring.Component):
             with m.If(end_k):
                 m.d.sync += [k.eq(0), g.eq(g + 1)]
                 with m.If(end_g):
-                    m.d.sync += [g.eq(0), col.eq(col + 1)]
+                    m.d.sync += [g.eq(0), column.eq(column + 1)]
                     with m.If(end_c):
-                        m.d.sync += [col.eq(0), busy.eq(0)]
+                        m.d.sync += [column.eq(0), busy.eq(0)]
         with m.Elif(self.start):
-            m.d.sync += [busy.eq(1), col.eq(0), g.eq(0), k.eq(0)]
+            m.d.sync += [busy.eq(1), column.eq(0), g.eq(0), k.eq(0)]
 
         # Result tap t' of group s: 28·(c·G + s) + i, i counting 0..27 per column;
         # kept as (t' mod P, t' // P) so no division is needed.

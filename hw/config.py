@@ -146,13 +146,10 @@ class CoreConfig:
         return self.rounds * self.partition_depth
 
     @property
-    def phase_gaps(self) -> int:
-        """Idle cycles per image between the three passes."""
-        return 3
-
-    @property
     def compute_cycles(self) -> int:
-        return self.row_cycles + self.column_cycles + self.output_cycles + self.phase_gaps
+        """Cycles of one image's three passes; each pass's first op follows the previous
+        pass's last op directly, so at full rate this is the initiation interval."""
+        return self.row_cycles + self.column_cycles + self.output_cycles
 
     @property
     def load_cycles(self) -> int:

@@ -68,7 +68,7 @@ class LaneDrain(wiring.Component):
         )
         rd = bias_rom.read_port()
         active = Signal()
-        index = Signal(range(S))
+        index = Signal(range(max(2, S)))
         base = Signal.like(self.bias_base)
         read = Signal()
         tag = Signal()

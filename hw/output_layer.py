@@ -98,7 +98,7 @@ class OutputLayer(wiring.Component):
         )
         rd = bias_rom.read_port(domain="comb")
         active = Signal()
-        index = Signal(range(per_round))
+        index = Signal(range(max(2, per_round)))
         with m.If(self.readout):
             m.d.sync += [active.eq(1), index.eq(0)]
         with m.Elif(active):

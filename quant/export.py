@@ -39,6 +39,7 @@ class atomic_directory:
     def __enter__(self) -> Path:
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", dir=self.target.parent))
+        self.tmp.chmod(0o755)  # mkdtemp makes it private; the result is an ordinary folder
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb):

@@ -1,0 +1,105 @@
+"""``lst verilog`` and ``lst report`` (torch-free)."""
+
+from __future__ import annotations
+
+__all__ = ["register"]
+
+
+def _emit(args, obj, text):
+    from lst.cli import _emit as emit
+
+    emit(args, obj, text)
+
+
+def _config(args):
+    from .config import CoreConfig
+
+    return CoreConfig(
+        lanes=args.lanes,
+        pixels_per_beat=args.pixels_per_beat,
+        format=args.format,
+        checkpoint=args.checkpoint or "",
+    )
+
+
+def cmd_verilog(args):
+    from .verilog import generate, lint
+
+    config = _config(args)
+    manifest = generate(config, args.out)
+    obj = {
+        "out_dir": manifest["out_dir"],
+        "verilog": f"{manifest['out_dir']}/{manifest['verilog']}",
+        "manifest": f"{manifest['out_dir']}/lst_core.json",
+        "roms": {
+            k: {
+                "mem": f"{manifest['out_dir']}/{v['mem']}",
+                "coe": f"{manifest['out_dir']}/{v['coe']}",
+            }
+            for k, v in manifest["roms"].items()
+        },
+        "config": manifest["config"],
+        "timing": manifest["timing"],
+        "ports": manifest["ports"],
+    }
+    if args.lint:
+        results = lint(obj["verilog"])
+        obj["lint"] = {k: v[0] for k, v in results.items()}
+        bad = [f"{k}: {v[1].strip()}" for k, v in results.items() if not v[0]]
+        if bad:
+            from lst.cli import UserError
+
+            raise UserError("lint failed: " + " | ".join(bad)[:2000])
+    text = (
+        f"{obj['verilog']} ({config.lanes} lanes, {config.format}, "
+        f"II {config.initiation_interval} cycles) and ROM images in {obj['out_dir']}/rom"
+    )
+    _emit(args, obj, text)
+
+
+def cmd_report(args):
+    from .report import report
+
+    lanes = [int(v) for v in args.lanes_list.split(",")] if args.lanes_list else None
+    result = report(
+        lanes=lanes, out_dir=args.out, simulate=not args.no_sim, checkpoint=args.checkpoint or ""
+    )
+    lines = [
+        f"{r['lanes']:>3} lanes: II {r['initiation_interval']:>6} cycles "
+        f"({r['images_per_s_100mhz']:,.0f} img/s at 100 MHz), LUT {r['area']['LUT']}, "
+        f"FF {r['area']['FF']}, RAMB18 {r['area']['RAMB18_equiv']}, DSP {r['area']['DSP48E1']}"
+        for r in result["rows"]
+    ]
+    _emit(args, result, "\n".join(lines))
+
+
+def _add_core_args(p):
+    from .config import SUPPORTED_LANES, SUPPORTED_PIXELS_PER_BEAT
+
+    p.add_argument("--checkpoint", default=None, help="default: models/lst1.safetensors")
+    p.add_argument("--lanes", type=int, default=28, choices=SUPPORTED_LANES)
+    p.add_argument("--format", default="q5.7", help="weight format, e.g. q5.7")
+    p.add_argument("--pixels-per-beat", type=int, default=1, choices=SUPPORTED_PIXELS_PER_BEAT)
+
+
+def register(sub):
+    from lst.cli import _add_json
+
+    p = sub.add_parser("verilog", help="generate the core's Verilog and ROM images")
+    _add_core_args(p)
+    p.add_argument("--out", default="build", help="output directory (default build/)")
+    p.add_argument(
+        "--lint",
+        action="store_true",
+        help="also run verilator --lint-only -Wall and iverilog -g2005",
+    )
+    _add_json(p)
+    p.set_defaults(func=cmd_verilog)
+
+    p = sub.add_parser("report", help="area and cycle report -> docs/performance.md")
+    p.add_argument("--checkpoint", default=None)
+    p.add_argument("--lanes-list", default=None, help="comma-separated lane counts")
+    p.add_argument("--out", default="docs", help="where the table and plot go")
+    p.add_argument("--no-sim", action="store_true", help="skip the cycle measurement")
+    _add_json(p)
+    p.set_defaults(func=cmd_report)

