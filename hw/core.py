@@ -83,6 +83,7 @@ class LSTCore(wiring.Component):
         self.logit_width = self.out_stage.acc.width
         self.act_width = qmodel.config.act.width
         self.w_width = qmodel.config.weight.width
+        self.x_width = max(8, self.act_width)  # pixels are 8 bits, activations f + 1
         super().__init__(
             {
                 "pixels": In(stream.Signature(unsigned(8 * config.pixels_per_beat))),
@@ -101,13 +102,18 @@ class LSTCore(wiring.Component):
         m.submodules.col = col = ColumnPass(c)
         biases = sch.bias_rom()
         m.submodules.out = out = OutputLayer(c, width=W, biases=biases[2 * N :])
-        m.submodules.macs = macs = MacArray(lanes=L, x_width=8, w_width=self.w_width, acc_width=W)
+        m.submodules.macs = macs = MacArray(
+            lanes=L, x_width=self.x_width, w_width=self.w_width, acc_width=W
+        )
         m.submodules.drain = drain = LaneDrain(lanes=L, groups=G, width=W, biases=biases[: 2 * N])
         m.submodules.tanh = tanh = TanhUnit(
-            config=self.qmodel.config, acc_width=W, shift=self.row_stage.shift, ports=G
+            config=self.qmodel.config,
+            acc_width=W,
+            shifts=(self.row_stage.shift, self.col_stage.shift),
+            ports=G,
         )
         m.submodules.argmax = argmax = Argmax(logit_width=self.logit_width, classes=CLASSES)
-        assert self.row_stage.shift == self.col_stage.shift
+        XW = self.x_width
 
         wiring.connect(m, wiring.flipped(self.pixels), pixbuf.pixels)
         wiring.connect(m, argmax.result, wiring.flipped(self.result))
@@ -195,8 +201,8 @@ class LSTCore(wiring.Component):
             word = pixbuf.rd_data[s]
             pixel = word.word_select(x_byte1, 8) if c.pixels_per_beat > 1 else word
             x_pix = Signal(signed(8), name=f"x_pixel{s}")
-            m.d.comb += x_pix.eq(Cat(pixel[:7], ~pixel[7]))
-            e_sel = Signal(signed(8), name=f"x_act{s}")
+            m.d.comb += x_pix.eq(Cat(pixel[:7], ~pixel[7]))  # sign-extends onto the bus
+            e_sel = Signal(signed(XW), name=f"x_act{s}")
             if G > 1:
                 m.d.comb += e_sel.eq(Mux(e_bank1[s], ebanks[1][1].data, ebanks[0][1].data))
             else:
@@ -207,7 +213,7 @@ class LSTCore(wiring.Component):
             s = lane // S
             p = int(sch.out_lane_partition()[lane])
             if (s, p) not in lane_bus:
-                x = Signal(signed(8), name=f"x_bus{s}_{p}")
+                x = Signal(signed(XW), name=f"x_bus{s}_{p}")
                 x_pix, e_sel = x_bus[s]
                 m.d.comb += x.eq(
                     Mux(phase1 == ROW, x_pix, Mux(phase1 == COLUMN, e_sel, ybanks[p][1].data))
@@ -242,6 +248,7 @@ class LSTCore(wiring.Component):
         tag = Signal()
         tag_d = Signal()
         m.d.sync += [tag_d.eq(drain.tag), tag.eq(tag_d)]  # TanhUnit.LATENCY = 2
+        m.d.comb += tanh.sel.eq(drain.tag)  # row or column stage: their narrowing shifts
         for s in range(G):
             m.d.comb += [
                 getattr(tanh, f"i{s}").valid.eq(getattr(drain, f"o{s}").valid),

@@ -26,13 +26,17 @@ class TanhUnit(wiring.Component):
         Gives the tanh input format (``q3.8`` by default) and the table.
     acc_width : int
         Signed width of the incoming values.
-    shift : int
-        Fractional bits dropped (``acc.frac − tanh_in.frac``, 6 for ``q5.7``).
+    shifts : tuple of int
+        Fractional bits dropped (``acc.frac − tanh_in.frac``) for each kind of input:
+        the row and column stages differ when the activations do not have the
+        pixels' 7 fractional bits (6 and 6 for ``q5.7``).
     ports : int
         Number of parallel lookups.
 
     Ports
     -----
+    sel : In(range(len(shifts)))
+        Which shift applies to this cycle's inputs (all ports).
     i : In(stream.Signature(signed(acc_width), always_ready=True)), one per lookup
         (``i0``, ``i1``, …).
     o : Out(stream.Signature(signed(act_width), always_ready=True)), one per lookup
@@ -41,20 +45,21 @@ class TanhUnit(wiring.Component):
 
     LATENCY = 2
 
-    def __init__(self, *, config: FixedConfig, acc_width: int, shift: int, ports: int = 1):
-        if shift < 1:
-            raise ValueError(f"shift must be at least 1, not {shift}")
+    def __init__(self, *, config: FixedConfig, acc_width: int, shifts, ports: int = 1):
+        shifts = tuple(int(v) for v in shifts)
+        if not shifts or min(shifts) < 1:
+            raise ValueError(f"shifts must be at least 1, not {shifts}")
         if ports not in (1, 2):
             raise ValueError(f"ports must be 1 or 2, not {ports}")
-        if acc_width - shift < config.tanh_in.width:
+        if acc_width - max(shifts) < config.tanh_in.width:
             raise ValueError(
                 f"acc_width {acc_width} is too narrow for a {config.tanh_in.width}-bit table "
-                f"input after a shift of {shift}"
+                f"input after a shift of {max(shifts)}"
             )
         self.config = config
-        self.shift = shift
+        self.shifts = shifts
         self.ports = ports
-        members = {}
+        members = {"sel": In(range(max(2, len(shifts))))}
         for p in range(ports):
             members[f"i{p}"] = In(stream.Signature(signed(acc_width), always_ready=True))
             members[f"o{p}"] = Out(stream.Signature(signed(config.act.width), always_ready=True))
@@ -79,7 +84,11 @@ class TanhUnit(wiring.Component):
             # Stage 1: floor shift and saturation to the table's input range.
             code = Signal(signed(fin.width), name=f"code{p}")
             valid = Signal(name=f"valid{p}")
-            shifted = i.payload >> self.shift
+            shifted = Signal(signed(i.payload.shape().width), name=f"shifted{p}")
+            with m.Switch(self.sel):
+                for n, shift in enumerate(self.shifts):
+                    with m.Case(n):
+                        m.d.comb += shifted.eq(i.payload >> shift)
             with m.If(shifted > fin.max_int):
                 m.d.sync += code.eq(fin.max_int)
             with m.Elif(shifted < fin.min_int):

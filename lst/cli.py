@@ -95,6 +95,7 @@ def cmd_train(args):
         threads=args.threads,
         train_limit=args.train_limit,
         test_limit=args.test_limit,
+        val_split=args.val_split,
     )
     out = args.out or f"models/{args.model}.safetensors"
     summary = train(config, data_dir=args.data_dir, out=out, progress=not args.no_progress)
@@ -179,6 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--train-limit", type=int, default=None, help="use the first N training images")
     p.add_argument("--test-limit", type=int, default=None, help="use the first N test images")
+    p.add_argument(
+        "--val-split",
+        type=int,
+        default=0,
+        help="hold out the last N training images for validation",
+    )
     p.add_argument("--out", default=None, help="checkpoint path (default models/MODEL.safetensors)")
     p.add_argument("--no-progress", action="store_true")
     _add_data(p)

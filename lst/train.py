@@ -52,6 +52,9 @@ class TrainConfig:
     train_limit: int | None = None
     #: Evaluate on the first ``test_limit`` test images only (smoke tests).
     test_limit: int | None = None
+    #: Hold out the last ``val_split`` training images as a validation set (for choosing
+    #: between recipes without looking at the test set); 0 trains on all of them.
+    val_split: int = 0
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -61,6 +64,8 @@ class TrainConfig:
             raise ValueError(f"batch_size must be at least 1, not {self.batch_size}")
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, not {self.lr}")
+        if self.val_split < 0:
+            raise ValueError(f"val_split must be non-negative, not {self.val_split}")
         if self.schedule not in SCHEDULES:
             raise ValueError(
                 f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}"
@@ -132,6 +137,13 @@ def train(
 
     train_split = load_mnist("train", data_dir, limit=config.train_limit)
     test_split = load_mnist("test", data_dir, limit=config.test_limit)
+    val_split = None
+    if config.val_split:
+        if config.val_split >= len(train_split):
+            raise ValueError(f"val_split {config.val_split} leaves no training images")
+        cut = len(train_split) - config.val_split
+        val_split = MnistSplit(train_split.images[cut:], train_split.labels[cut:])
+        train_split = MnistSplit(train_split.images[:cut], train_split.labels[:cut])
     x_train = _as_tensor(train_split.images)
     y_train = torch.from_numpy(train_split.labels.astype(np.int64))
 
@@ -177,10 +189,16 @@ def train(
             "epoch": epoch + 1,
             "loss": round(train_loss, 6),
             "train_accuracy": round(train_acc, 4),
-            "test_accuracy": round(test_acc, 4),
-            "lr": lr,
-            "seconds": round(time.time() - t0, 3),
         }
+        if val_split is not None:
+            row["val_accuracy"] = round(evaluate_model(model, val_split)["accuracy"], 4)
+        row.update(
+            {
+                "test_accuracy": round(test_acc, 4),
+                "lr": lr,
+                "seconds": round(time.time() - t0, 3),
+            }
+        )
         log_rows.append(row)
         bar.set_postfix(loss=f"{train_loss:.4f}", train=f"{train_acc:.2f}", test=f"{test_acc:.2f}")
         if log_path:
@@ -197,6 +215,8 @@ def train(
         "final_train_accuracy": log_rows[-1]["train_accuracy"],
         "final_loss": log_rows[-1]["loss"],
         "n_train": len(train_split),
+        "n_val": len(val_split) if val_split is not None else 0,
+        "final_val_accuracy": log_rows[-1].get("val_accuracy"),
         "n_test": final["n"],
         "seconds": round(time.time() - start_time, 1),
         "checkpoint_rule": "last epoch",
