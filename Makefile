@@ -57,5 +57,8 @@ train: $(VENV)/.installed
 verilog: $(VENV)/.installed
 	$(LST) verilog --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --out $(BUILD) --lint
 
+verify-full: $(VENV)/.installed
+	$(LST) verify --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --json
+
 clean:
 	rm -rf $(BUILD) sim_build .pytest_cache .ruff_cache

@@ -226,7 +226,7 @@ _EXTENSIONS: list = []
 def _load_extensions():
     import importlib
 
-    for name in ("quant.cli", "hw.cli", "lst.tdcli"):
+    for name in ("quant.cli", "hw.cli", "sim.cli", "lst.tdcli"):
         try:
             mod = importlib.import_module(name)
         except ModuleNotFoundError as exc:
