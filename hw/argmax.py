@@ -56,10 +56,11 @@ class Argmax(wiring.Component):
         count = Signal(range(n + 1))
         best = Signal(signed(self.logit_width))
         best_cls = Signal(unsigned(max(1, (n - 1).bit_length())))
-        store = Signal(data.ArrayLayout(signed(self.logit_width), n))
 
+        # Logits go straight into the output payload: an image is only collected while
+        # no result is offered, so the payload is free to change.
         with m.If(self.logits.valid):
-            m.d.sync += store[count].eq(self.logits.payload)
+            m.d.sync += self.result.payload.logits[count].eq(self.logits.payload)
             # Strictly greater: an equal later logit never displaces an earlier one.
             with m.If((count == 0) | (self.logits.payload > best)):
                 m.d.sync += [best.eq(self.logits.payload), best_cls.eq(count)]
@@ -74,7 +75,6 @@ class Argmax(wiring.Component):
             m.d.sync += [
                 self.result.valid.eq(1),
                 self.result.payload.cls.eq(best_cls),
-                self.result.payload.logits.eq(store),
                 count.eq(0),
             ]
         m.d.comb += self.idle.eq(~self.result.valid & (count == 0))

