@@ -60,5 +60,8 @@ verilog: $(VENV)/.installed
 verify-full: $(VENV)/.installed
 	$(LST) verify --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --json
 
+report: $(VENV)/.installed
+	$(LST) report --checkpoint $(CHECKPOINT) --out docs
+
 clean:
 	rm -rf $(BUILD) sim_build .pytest_cache .ruff_cache

@@ -101,7 +101,7 @@ def test_glorot_initialisation():
     w = w.detach()
     assert float(w.abs().max()) <= bound
     assert float(w.abs().max()) > 0.9 * bound
-    assert float(model.blocks[0].row.bias.abs().max()) == 0.0
+    assert float(model.blocks[0].row.bias.detach().abs().max()) == 0.0
 
 
 def test_dropout_only_in_training():
