@@ -94,6 +94,6 @@ def test_shipped_checkpoint_reproduces_recorded_accuracy(name, mnist):
     assert meta["params"] == arch.params
     result = evaluate_checkpoint(name, path, data_dir=mnist)
     assert result["n"] == 10_000
-    assert result["accuracy"] == meta["test_accuracy"]
+    assert result["accuracy"] == round(meta["test_accuracy"], 4)  # 0.01 % = one image
     log = path.with_name(meta["log"])
     assert log.exists(), f"training log {log} is missing"
