@@ -7,6 +7,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from .config import CoreConfig, N
+from .loop_nest import LoopNest, drive_pass, pass_members
 
 __all__ = ["ColumnPass"]
 
@@ -43,13 +44,7 @@ class ColumnPass(wiring.Component):
         G, P = c.groups, c.partitions
         super().__init__(
             {
-                "start": In(1),
-                "busy": Out(1),
-                "valid": Out(1),
-                "first": Out(1),
-                "last": Out(1),
-                "done": Out(1),
-                "w_addr": Out(range(c.weight_words)),
+                **pass_members(c.weight_words),
                 "e_addr": Out(data.ArrayLayout(range(N * N // G), G)),
                 "e_bank": Out(data.ArrayLayout(range(max(2, G)), G)),
                 "bias_base": Out(range(2 * N)),
@@ -63,20 +58,10 @@ class ColumnPass(wiring.Component):
         m = Module()
         c = self.cfg
         G, S, P = c.groups, c.group_lanes, c.partitions
-        column = Signal(range(N // G))
-        g = Signal(range(max(2, c.out_groups)))
-        k = Signal(range(N))
-        busy = Signal()
-        end_k = k == N - 1
-        end_g = g == c.out_groups - 1
-        end_c = column == N // G - 1
-
+        m.submodules.loops = loops = LoopNest((N, c.out_groups, N // G))
+        k, g, column = loops.index(0), loops.index(1), loops.index(2)
+        drive_pass(m, self, loops)
         m.d.comb += [
-            self.busy.eq(busy),
-            self.valid.eq(busy),
-            self.first.eq(busy & (k == 0)),
-            self.last.eq(busy & end_k),
-            self.done.eq(busy & end_k & end_g & end_c),
             self.w_addr.eq(c.out_groups * N + g * N + k),
             self.bias_base.eq(N + g * S),
         ]
@@ -96,21 +81,10 @@ class ColumnPass(wiring.Component):
                 self.e_addr[1].eq(Mux(odd, addr0, addr1)),
             ]
 
-        with m.If(busy):
-            m.d.sync += k.eq(k + 1)
-            with m.If(end_k):
-                m.d.sync += [k.eq(0), g.eq(g + 1)]
-                with m.If(end_g):
-                    m.d.sync += [g.eq(0), column.eq(column + 1)]
-                    with m.If(end_c):
-                        m.d.sync += [column.eq(0), busy.eq(0)]
-        with m.Elif(self.start):
-            m.d.sync += [busy.eq(1), column.eq(0), g.eq(0), k.eq(0)]
-
         # Result tap t' of group s: 28·(c·G + s) + i, i counting 0..27 per column;
         # kept as (t' mod P, t' // P) so no division is needed.
         row = Signal(range(N))
-        restart = self.start & ~busy
+        restart = self.start & ~loops.busy
         with m.If(restart):
             m.d.sync += row.eq(0)
         with m.Elif(self.wb_valid):

@@ -8,6 +8,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from .config import CLASSES, CoreConfig, N
+from .loop_nest import LoopNest, drive_pass, pass_members
 
 __all__ = ["OutputLayer"]
 
@@ -45,13 +46,7 @@ class OutputLayer(wiring.Component):
         self.biases = [int(b) for b in biases]
         super().__init__(
             {
-                "start": In(1),
-                "busy": Out(1),
-                "valid": Out(1),
-                "first": Out(1),
-                "last": Out(1),
-                "done": Out(1),
-                "w_addr": Out(range(c.weight_words)),
+                **pass_members(c.weight_words),
                 "y_addr": Out(range(c.partition_depth)),
                 "lanes_in": In(data.ArrayLayout(signed(width), c.lanes)),
                 "readout": In(1),
@@ -63,28 +58,13 @@ class OutputLayer(wiring.Component):
         m = Module()
         c = self.cfg
         depth, rounds, P = c.partition_depth, c.rounds, c.partitions
-        rnd = Signal(range(max(2, rounds)))
-        u = Signal(range(depth))
-        busy = Signal()
-        end_u = u == depth - 1
-        end_r = rnd == rounds - 1
+        m.submodules.loops = loops = LoopNest((depth, rounds))
+        u, rnd = loops.index(0), loops.index(1)
+        drive_pass(m, self, loops)
         m.d.comb += [
-            self.busy.eq(busy),
-            self.valid.eq(busy),
-            self.first.eq(busy & (u == 0)),
-            self.last.eq(busy & end_u),
-            self.done.eq(busy & end_u & end_r),
             self.w_addr.eq(2 * c.out_groups * N + rnd * depth + u),
             self.y_addr.eq(u),
         ]
-        with m.If(busy):
-            m.d.sync += u.eq(u + 1)
-            with m.If(end_u):
-                m.d.sync += [u.eq(0), rnd.eq(rnd + 1)]
-                with m.If(end_r):
-                    m.d.sync += [rnd.eq(0), busy.eq(0)]
-        with m.Elif(self.start):
-            m.d.sync += [busy.eq(1), rnd.eq(0), u.eq(0)]
 
         # The classes of the round whose last op was just issued.
         per_round = c.lanes if c.lanes < CLASSES else CLASSES

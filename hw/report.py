@@ -342,7 +342,39 @@ def write_report(result: dict, out_dir: Path) -> dict:
     ]
     md = out_dir / "performance.md"
     md.write_text("\n".join(lines))
+    if out_dir.resolve() == (ROOT / "docs").resolve():
+        update_readme(result)
     return {"md": str(md), "png": str(png), "json": str(out_dir / "performance.json")}
+
+
+def readme_table(result: dict) -> str:
+    """The short hardware table of the README, from a report's result."""
+    lines = [
+        "| lanes | LUT | FF | RAMB18 | DSP48E1 | cycles per image | images/s at 100 MHz |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in result["rows"]:
+        a = r["area"]
+        lanes = f"{r['lanes']}" + ("" if r["dsp"] else " (no DSP)")
+        lines.append(
+            f"| {lanes} | {a['LUT']:,} | {a['FF']:,} | {a['RAMB18_equiv']} | {a['DSP48E1']} | "
+            f"{r['initiation_interval']:,} | {r['images_per_s_100mhz']:,} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(result: dict, readme: Path = ROOT / "README.md") -> bool:
+    """Rewrite the README's generated performance table; return whether it changed."""
+    import re
+
+    text = readme.read_text()
+    pattern = re.compile(r"(<!-- BEGIN performance -->\n).*?(<!-- END performance -->)", re.S)
+    if not pattern.search(text):
+        return False
+    new = pattern.sub(lambda m: m.group(1) + readme_table(result) + m.group(2), text)
+    if new != text:
+        readme.write_text(new)
+    return new != text
 
 
 def _yes(v):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from amaranth import Module, Signal
+from amaranth import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from .config import CoreConfig, N
+from .loop_nest import LoopNest, drive_pass, pass_members
 
 __all__ = ["RowPass"]
 
@@ -45,13 +46,7 @@ class RowPass(wiring.Component):
         c = config
         super().__init__(
             {
-                "start": In(1),
-                "busy": Out(1),
-                "valid": Out(1),
-                "first": Out(1),
-                "last": Out(1),
-                "done": Out(1),
-                "w_addr": Out(range(c.weight_words)),
+                **pass_members(c.weight_words),
                 "x_addr": Out(range((N // c.groups) * (N // c.pixels_per_beat))),
                 "x_byte": Out(range(max(2, c.pixels_per_beat))),
                 "bias_base": Out(range(N)),
@@ -63,39 +58,19 @@ class RowPass(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         c = self.cfg
-        r = Signal(range(N // c.groups))
-        g = Signal(range(max(2, c.out_groups)))
-        k = Signal(range(N))
-        busy = Signal()
-        end_k = k == N - 1
-        end_g = g == c.out_groups - 1
-        end_r = r == N // c.groups - 1
+        m.submodules.loops = loops = LoopNest((N, c.out_groups, N // c.groups))
+        k, g, r = loops.index(0), loops.index(1), loops.index(2)
         ppb = c.pixels_per_beat
-
+        drive_pass(m, self, loops)
         m.d.comb += [
-            self.busy.eq(busy),
-            self.valid.eq(busy),
-            self.first.eq(busy & (k == 0)),
-            self.last.eq(busy & end_k),
-            self.done.eq(busy & end_k & end_g & end_r),
             self.w_addr.eq(g * N + k),
             self.x_addr.eq(r * (N // ppb) + k // ppb),
             self.x_byte.eq(k % ppb),
             self.bias_base.eq(g * c.group_lanes),
         ]
-        with m.If(busy):
-            m.d.sync += k.eq(k + 1)
-            with m.If(end_k):
-                m.d.sync += [k.eq(0), g.eq(g + 1)]
-                with m.If(end_g):
-                    m.d.sync += [g.eq(0), r.eq(r + 1)]
-                    with m.If(end_r):
-                        m.d.sync += [r.eq(0), busy.eq(0)]
-        with m.Elif(self.start):
-            m.d.sync += [busy.eq(1), r.eq(0), g.eq(0), k.eq(0)]
 
         # Results return in E order within each bank; restart with the pass.
-        with m.If(self.start & ~busy):
+        with m.If(self.start & ~loops.busy):
             m.d.sync += self.wb_addr.eq(0)
         with m.Elif(self.wb_valid):
             m.d.sync += self.wb_addr.eq(self.wb_addr + 1)

@@ -18,7 +18,6 @@ deviation (0.2023, 0.1994, 0.2010). As in :mod:`lst.train`, the model after the
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import os
@@ -296,8 +295,8 @@ def train_cifar(
     from torch import nn
     from tqdm import tqdm
 
-    from .checkpoint import save_checkpoint, source_commit
-    from .registry import count_params, state_tensors
+    from .registry import count_params
+    from .train import save_run, write_log
 
     info = _check_cifar_model(config.model)
     torch.set_num_threads(config.threads)
@@ -361,7 +360,7 @@ def train_cifar(
             log_rows.append(row)
             bar.set_postfix(epoch=epoch + 1, loss=f"{row['loss']:.4f}", test=f"{test_acc:.2f}")
             if log_path:
-                _write_log(log_path, log_rows)
+                write_log(log_path, log_rows)
     finally:
         bar.close()
 
@@ -382,29 +381,15 @@ def train_cifar(
         "checkpoint_rule": "last epoch",
     }
     if out_path:
-        meta = {
-            **summary,
-            "recipe": json.loads(config.to_json()),
-            "normalization": f"(p/255 - {list(CIFAR_MEAN)}) / {list(CIFAR_STD)}",
-            "source_commit": source_commit(),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "torch": torch.__version__,
-            "log": log_path.name,
-        }
-        save_checkpoint(out_path, state_tensors(model), meta)
-        summary["checkpoint"] = str(out_path)
-        summary["log"] = str(log_path)
+        save_run(
+            out_path,
+            model,
+            summary,
+            config,
+            log_path,
+            normalization=f"(p/255 - {list(CIFAR_MEAN)}) / {list(CIFAR_STD)}",
+        )
     return summary
-
-
-def _write_log(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(path)
 
 
 def evaluate_cifar(model: str, checkpoint, *, data_dir=None, limit: int | None = None) -> dict:

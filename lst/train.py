@@ -27,7 +27,7 @@ from .arch import normalize
 from .checkpoint import save_checkpoint, source_commit
 from .data import MnistSplit, load_mnist
 
-__all__ = ["TrainConfig", "accuracy", "evaluate_model", "predict", "train"]
+__all__ = ["TrainConfig", "accuracy", "evaluate_model", "predict", "save_run", "train", "write_log"]
 
 SCHEDULES = ("constant", "cosine")
 
@@ -129,7 +129,7 @@ def train(
     """
     from tqdm import tqdm
 
-    from .registry import build_model, state_tensors
+    from .registry import build_model
 
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -202,7 +202,7 @@ def train(
         log_rows.append(row)
         bar.set_postfix(loss=f"{train_loss:.4f}", train=f"{train_acc:.2f}", test=f"{test_acc:.2f}")
         if log_path:
-            _write_log(log_path, log_rows)
+            write_log(log_path, log_rows)
 
     model.eval()
     final = evaluate_model(model, test_split)
@@ -222,22 +222,31 @@ def train(
         "checkpoint_rule": "last epoch",
     }
     if out_path:
-        meta = {
-            **summary,
-            "recipe": json.loads(config.to_json()),
-            "normalization": "p/127.5 - 1",
-            "source_commit": source_commit(),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "torch": torch.__version__,
-            "log": log_path.name,
-        }
-        save_checkpoint(out_path, state_tensors(model), meta)
-        summary["checkpoint"] = str(out_path)
-        summary["log"] = str(log_path)
+        save_run(out_path, model, summary, config, log_path, normalization="p/127.5 - 1")
     return summary
 
 
-def _write_log(path: Path, rows: list[dict]) -> None:
+def save_run(out_path: Path, model, summary: dict, config, log_path: Path, *, normalization: str):
+    """Write a trained model's checkpoint with the run's metadata; note the paths in
+    ``summary``."""
+    from .registry import state_tensors
+
+    meta = {
+        **summary,
+        "recipe": json.loads(config.to_json()),
+        "normalization": normalization,
+        "source_commit": source_commit(),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "torch": torch.__version__,
+        "log": log_path.name,
+    }
+    save_checkpoint(out_path, state_tensors(model), meta)
+    summary["checkpoint"] = str(out_path)
+    summary["log"] = str(log_path)
+
+
+def write_log(path: Path, rows: list[dict]) -> None:
+    """Write per-epoch rows as CSV, atomically (readable while training goes on)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     with open(tmp, "w", newline="") as f:

@@ -64,3 +64,14 @@ def fake_mnist(tmp_path):
         write_idx(tmp_path / f"{split}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28)))
         write_idx(tmp_path / f"{split}-labels-idx1-ubyte", rng.integers(0, 10, n))
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Small tensors: one torch thread is fastest and avoids oversubscribing the cores."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

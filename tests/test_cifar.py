@@ -11,13 +11,7 @@ import torch
 from lst import cifar
 from lst.data import DataError
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _synthetic(root, per_file=8, seed=0):

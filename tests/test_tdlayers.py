@@ -10,14 +10,7 @@ import torch
 from lst import transforms as tr
 from lst.tdlayers import SoftThreshold, TransformDomainLayer, soft_threshold
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small tensors: one torch thread is fastest and avoids oversubscribed cores."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _rand(*shape, seed=0, dtype=torch.float64):

@@ -10,14 +10,7 @@ from lst import tdmodels
 from lst.registry import count_params, get_info, registry
 from lst.tdlayers import TransformDomainLayer
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small tensors: one torch thread is fastest and avoids oversubscribed cores."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # The paper's parameter counts (batch-norm affine parameters counted, running statistics not).

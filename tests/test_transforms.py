@@ -14,13 +14,7 @@ from lst import transforms as tr
 SIZES = (1, 2, 3, 5, 7, 8, 16, 28, 32)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small tensors: one torch thread is fastest and avoids oversubscribed cores."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 FUNCS = {
