@@ -146,10 +146,12 @@ class LSTCore(wiring.Component):
                     m.next = "IDLE"
 
         # ---------------------------------------------------------------- memories
+        # Block RAM whatever its shape: wide, shallow ROMs would otherwise become LUTs.
         m.submodules.wrom = wrom = Memory(
             shape=unsigned(self.w_width * L),
             depth=c.weight_words,
             init=pack(sch.weight_rom(), self.w_width),
+            attrs={"ram_style": "block", "rom_style": "block"},
         )
         w_rd = wrom.read_port()
         ebanks = []

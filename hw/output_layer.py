@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Module, Signal, signed
+from amaranth import Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -60,9 +60,13 @@ class OutputLayer(wiring.Component):
         depth, rounds, P = c.partition_depth, c.rounds, c.partitions
         m.submodules.loops = loops = LoopNest((depth, rounds))
         u, rnd = loops.index(0), loops.index(1)
+        # Weight words follow the operations one by one: count them (no multiplier).
+        op = Signal(range(max(2, c.output_cycles)))
+        with m.If(loops.busy):
+            m.d.sync += op.eq(Mux(loops.done, 0, op + 1))
         drive_pass(m, self, loops)
         m.d.comb += [
-            self.w_addr.eq(2 * c.out_groups * N + rnd * depth + u),
+            self.w_addr.eq(2 * c.out_groups * N + op),
             self.y_addr.eq(u),
         ]
 
