@@ -151,10 +151,9 @@ def area(verilog: Path, work: Path, *, dsp: bool = True) -> dict:
 
 
 def _row(config: CoreConfig, verilog: Path, work: Path, *, simulate: bool, dsp: bool = True):
-    from .verilog import generate
+    from .verilog import generate_cached
 
-    if not verilog.exists():
-        generate(config, verilog.parent)
+    generate_cached(config, verilog.parent)
     a = area(verilog, work, dsp=dsp)
     ii = config.initiation_interval
     row = {

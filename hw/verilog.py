@@ -32,7 +32,7 @@ from quant.rom import to_unsigned, write_coe, write_mem
 
 from .config import CoreConfig
 
-__all__ = ["LINT_WAIVERS", "generate", "lint"]
+__all__ = ["LINT_WAIVERS", "generate", "generate_cached", "lint"]
 
 #: Verilator waivers for the generated file (see docs/hardware.md, "Lint").
 LINT_WAIVERS = Path(__file__).resolve().parent / "verilator_waivers.vlt"
@@ -172,6 +172,23 @@ def generate(config: CoreConfig, out_dir="build", *, qmodel=None) -> dict:
         (tmp / f"{TOP}.json").write_text(json.dumps(manifest, indent=2) + "\n")
     manifest["out_dir"] = str(out_dir)
     return manifest
+
+
+def generate_cached(config: CoreConfig, out_dir) -> Path:
+    """Generate into ``out_dir`` unless it already holds this configuration's output from
+    the same checkpoint and the same generator sources; return ``out_dir``."""
+    out_dir = Path(out_dir)
+    manifest = out_dir / f"{TOP}.json"
+    if manifest.exists():
+        m = json.loads(manifest.read_text())
+        if (
+            m.get("config") == json.loads(config.to_json())
+            and m.get("checkpoint_sha256") == sha256_file(config.checkpoint_path())
+            and m.get("generator_sha256") == generator_digest()
+        ):
+            return out_dir
+    generate(config, out_dir)
+    return out_dir
 
 
 def generator_digest() -> str:

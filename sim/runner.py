@@ -14,16 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from hw.config import CoreConfig
-from hw.verilog import (
-    LINT_WAIVERS,
-    TOP,
-    generate,
-    generator_digest,
-    verilator_env,
-    verilator_executable,
-)
+from hw.verilog import LINT_WAIVERS, TOP, generate_cached, verilator_env, verilator_executable
 from quant.golden import GoldenModel
-from quant.quantize import quantize_checkpoint, sha256_file
+from quant.quantize import quantize_checkpoint
 
 __all__ = ["SIMULATORS", "available", "build", "run_cocotb"]
 
@@ -45,19 +38,8 @@ def available(simulator: str) -> tuple[bool, str]:
 
 
 def _hdl(config: CoreConfig, root: Path) -> Path:
-    """Generate the configuration's Verilog unless an up-to-date copy exists."""
-    hdl = root / config.name / "hdl"
-    manifest = hdl / f"{TOP}.json"
-    if manifest.exists():
-        m = json.loads(manifest.read_text())
-        if (
-            m.get("config") == json.loads(config.to_json())
-            and m.get("checkpoint_sha256") == sha256_file(config.checkpoint_path())
-            and m.get("generator_sha256") == generator_digest()
-        ):
-            return hdl
-    generate(config, hdl)
-    return hdl
+    """The configuration's Verilog, generated unless an up-to-date copy exists."""
+    return generate_cached(config, root / config.name / "hdl")
 
 
 def build(config: CoreConfig, simulator: str, *, root: Path = ROOT):
