@@ -252,7 +252,7 @@ def write_report(result: dict, out_dir: Path) -> dict:
     )
     for r in dsp_rows:
         ax.annotate(
-            f"{r['lanes']} lanes\n{r['area']['DSP48E1']} DSP",
+            f"{r['lanes']} lane{'s' if r['lanes'] > 1 else ''}\n{r['area']['DSP48E1']} DSP",
             (r["images_per_s_100mhz"], r["area"]["LUT"]),
             textcoords="offset points",
             xytext=(4, 6),
@@ -265,7 +265,7 @@ def write_report(result: dict, out_dir: Path) -> dict:
                 r["area"]["LUT"],
                 "s",
                 color="tab:green",
-                label=f"this core, {r['lanes']} lanes, no DSP",
+                label=f"this core, {r['lanes']} lanes, no DSP (Booth multipliers in LUTs)",
             )
     p = result["paper"]
     paper_rate = p["clock_mhz"] * 1e6 / p["cycles_per_image"]

@@ -61,3 +61,18 @@ def test_readme_table():
     }
     table = readme_table({"rows": [row]})
     assert "| 28 | 1,108 | 1,404 | 15 | 28 | 1,960 | 51,020 |" in table
+
+
+def test_committed_report_is_consistent():
+    """docs/performance.json, the README's table and the targets agree."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    result = json.loads((root / "docs" / "performance.json").read_text())
+    readme = (root / "README.md").read_text()
+    assert readme_table(result) in readme
+    rows = {(r["lanes"], r["dsp"]): r for r in result["rows"]}
+    for (lanes, _), r in rows.items():
+        assert r["ii_source"] == "simulation"
+        assert r["meets_ii_target"] == (r["initiation_interval"] <= 1.15 * 51744 / lanes)
+    assert rows[(56, True)]["initiation_interval"] <= 1000 and rows[(56, True)]["fits_xc7z010"]
