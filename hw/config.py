@@ -19,13 +19,12 @@ same broadcast data value by its own weight.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from lst.arch import default_checkpoint
+from lst.jsonconfig import JSONConfig
 
 __all__ = ["SUPPORTED_LANES", "SUPPORTED_PIXELS_PER_BEAT", "CoreConfig"]
 
@@ -40,7 +39,7 @@ MACS_PER_IMAGE = 2 * N**3 + CLASSES * N * N
 
 
 @dataclass(frozen=True)
-class CoreConfig:
+class CoreConfig(JSONConfig):
     """Settings of one generated core.
 
     Parameters
@@ -77,13 +76,6 @@ class CoreConfig:
             object.__setattr__(self, "checkpoint", str(default_checkpoint("lst1")))
 
     # ------------------------------------------------------------ JSON
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> CoreConfig:
-        return cls(**json.loads(text))
 
     @property
     def name(self) -> str:

@@ -18,8 +18,6 @@ deviation (0.2023, 0.1994, 0.2010). As in :mod:`lst.train`, the model after the
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
 import sys
 import time
@@ -29,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import DataError
+from .jsonconfig import JSONConfig
 
 __all__ = [
     "CIFAR_MEAN",
@@ -198,7 +197,7 @@ def augment(images, generator, *, padding: int = 4):
 
 
 @dataclass
-class CifarTrainConfig:
+class CifarTrainConfig(JSONConfig):
     """One CIFAR-10 run; the defaults are the paper's recipe. Round-trips through JSON."""
 
     model: str = "resnet20"
@@ -225,13 +224,6 @@ class CifarTrainConfig:
             raise ValueError(f"lr must be positive, not {self.lr}")
         if list(self.milestones) != sorted(self.milestones):
             raise ValueError(f"milestones must be increasing, not {self.milestones}")
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> CifarTrainConfig:
-        return cls(**json.loads(text))
 
     def lr_at(self, epoch: int) -> float:
         """Learning rate of 0-based ``epoch``: ``lr · gamma^(milestones passed)``, as PyTorch's

@@ -487,8 +487,9 @@ def _macs_on_meta(factory, input_shape, convention):
     return macs
 
 
-def _register_cifar(name, title, factory, paper, description):
-    check = _no_dropout(name, "cifar10", "train it with 'lst cifar-train'")
+def _register_fixed_data(name, title, factory, paper, description, *, dataset, shape, how):
+    """Register a model trained elsewhere (no dropout knob), with MACs by the paper's rule."""
+    check = _no_dropout(name, dataset, how)
 
     def build(dropout=None):
         check(dropout)
@@ -498,32 +499,38 @@ def _register_cifar(name, title, factory, paper, description):
         ModelInfo(
             name=name,
             title=title,
-            dataset="cifar10",
+            dataset=dataset,
             build=build,
-            macs=_macs_on_meta(factory, (3, 32, 32), "paper"),
+            macs=_macs_on_meta(factory, shape, "paper"),
             paper=paper,
             description=description,
         )
     )
 
 
+def _register_cifar(name, title, factory, paper, description):
+    _register_fixed_data(
+        name,
+        title,
+        factory,
+        paper,
+        description,
+        dataset="cifar10",
+        shape=(3, 32, 32),
+        how="train it with 'lst cifar-train'",
+    )
+
+
 def _register_imagenet(name, title, factory, paper, description):
-    check = _no_dropout(name, "imagenet", "ImageNet training is not part of this project")
-
-    def build(dropout=None):
-        check(dropout)
-        return factory()
-
-    register(
-        ModelInfo(
-            name=name,
-            title=title,
-            dataset="imagenet",
-            build=build,
-            macs=_macs_on_meta(factory, (3, 224, 224), "paper"),
-            paper=paper,
-            description=description,
-        )
+    _register_fixed_data(
+        name,
+        title,
+        factory,
+        paper,
+        description,
+        dataset="imagenet",
+        shape=(3, 224, 224),
+        how="ImageNet training is not part of this project",
     )
 
 

@@ -11,7 +11,6 @@ hyper-parameter inside a run.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import math
 import sys
@@ -26,6 +25,7 @@ from torch import nn
 from .arch import normalize
 from .checkpoint import save_checkpoint, source_commit
 from .data import MnistSplit, load_mnist
+from .jsonconfig import JSONConfig
 
 __all__ = ["TrainConfig", "accuracy", "evaluate_model", "predict", "save_run", "train", "write_log"]
 
@@ -33,7 +33,7 @@ SCHEDULES = ("constant", "cosine")
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(JSONConfig):
     """One training run. Round-trips through JSON (:meth:`to_json` / :meth:`from_json`)."""
 
     model: str = "lst1"
@@ -70,13 +70,6 @@ class TrainConfig:
             raise ValueError(
                 f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}"
             )
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> TrainConfig:
-        return cls(**json.loads(text))
 
     def lr_at(self, epoch: int) -> float:
         """Learning rate for 0-based ``epoch``."""
