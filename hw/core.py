@@ -8,6 +8,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from quant.quantize import QuantizedLST, quantize_checkpoint
+from quant.rom import pack_words
 
 from .argmax import Argmax, result_layout
 from .column_pass import ColumnPass
@@ -24,12 +25,6 @@ __all__ = ["LSTCore"]
 
 # Passes, as tags in the pipeline.
 ROW, COLUMN, OUTPUT = 0, 1, 2
-
-
-def pack(values, width: int) -> list[int]:
-    """Rows of lane values into words, lane 0 in the low bits (two's complement)."""
-    mask = (1 << width) - 1
-    return [sum((int(v) & mask) << (width * i) for i, v in enumerate(row)) for row in values]
 
 
 class LSTCore(wiring.Component):
@@ -150,7 +145,7 @@ class LSTCore(wiring.Component):
         m.submodules.wrom = wrom = Memory(
             shape=unsigned(self.w_width * L),
             depth=c.weight_words,
-            init=pack(sch.weight_rom(), self.w_width),
+            init=pack_words(sch.weight_rom(), self.w_width),
             attrs={"ram_style": "block", "rom_style": "block"},
         )
         w_rd = wrom.read_port()

@@ -28,7 +28,7 @@ from pathlib import Path
 from lst import __version__
 from quant.export import atomic_directory
 from quant.quantize import quantize_checkpoint, sha256_file
-from quant.rom import to_unsigned, write_coe, write_mem
+from quant.rom import pack_words, to_unsigned, write_coe, write_mem
 
 from .config import CoreConfig
 
@@ -38,11 +38,6 @@ __all__ = ["LINT_WAIVERS", "generate", "generate_cached", "lint"]
 LINT_WAIVERS = Path(__file__).resolve().parent / "verilator_waivers.vlt"
 
 TOP = "lst_core"
-
-
-def _pack(rows, width):
-    mask = (1 << width) - 1
-    return [sum((int(v) & mask) << (width * i) for i, v in enumerate(row)) for row in rows]
 
 
 _TRIGGER = re.compile(
@@ -107,7 +102,7 @@ def generate(config: CoreConfig, out_dir="build", *, qmodel=None) -> dict:
         c = config
         put(
             "weights",
-            _pack(sch.weight_rom(), w),
+            pack_words(sch.weight_rom(), w),
             w * c.lanes,
             f"lane l's {qmodel.config.weight.name} weight in bits {w}l..{w}l+{w - 1}; words "
             f"0..{28 * c.out_groups - 1}: row pass (28g + k), then {28 * c.out_groups} "

@@ -266,10 +266,6 @@ def predict_cifar(model, images: np.ndarray, *, batch_size: int = 500) -> np.nda
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
-def _accuracy(pred: np.ndarray, labels: np.ndarray) -> float:
-    return 100.0 * float(np.mean(pred == labels)) if len(labels) else float("nan")
-
-
 def train_cifar(
     config: CifarTrainConfig,
     *,
@@ -288,7 +284,7 @@ def train_cifar(
     from tqdm import tqdm
 
     from .registry import count_params
-    from .train import save_run, write_log
+    from .train import accuracy, run_epoch, save_run, write_log
 
     info = _check_cifar_model(config.model)
     torch.set_num_threads(config.threads)
@@ -324,27 +320,26 @@ def train_cifar(
                 group["lr"] = lr
             model.train()
             t0 = time.time()
-            perm = torch.randperm(len(x_train), generator=gen)
-            total_loss, correct = 0.0, 0
-            for begin in range(0, len(perm), config.batch_size):
-                idx = perm[begin : begin + config.batch_size]
-                xb = x_train[idx]
-                if config.augment:
-                    xb = augment(xb, gen)
-                xb, yb = normalize_cifar(xb), y_train[idx]
-                opt.zero_grad(set_to_none=True)
-                logits = model(xb)
-                loss = loss_fn(logits, yb)
-                loss.backward()
-                opt.step()
-                total_loss += loss.item() * len(idx)
-                correct += int((logits.argmax(dim=1) == yb).sum())
-                bar.update(1)
-            test_acc = _accuracy(predict_cifar(model, test_split.images), test_split.labels)
+
+            def prepare(xb):
+                return normalize_cifar(augment(xb, gen) if config.augment else xb)
+
+            loss, train_acc = run_epoch(
+                model,
+                opt,
+                loss_fn,
+                x_train,
+                y_train,
+                config.batch_size,
+                gen,
+                transform=prepare,
+                on_batch=lambda: bar.update(1),
+            )
+            test_acc = accuracy(predict_cifar(model, test_split.images), test_split.labels)
             row = {
                 "epoch": epoch + 1,
-                "loss": round(total_loss / len(perm), 6),
-                "train_accuracy": round(100.0 * correct / len(perm), 4),
+                "loss": round(loss, 6),
+                "train_accuracy": round(train_acc, 4),
                 "test_accuracy": round(test_acc, 4),
                 "lr": lr,
                 "seconds": round(time.time() - t0, 3),
@@ -357,7 +352,7 @@ def train_cifar(
         bar.close()
 
     model.eval()
-    final_acc = _accuracy(predict_cifar(model, test_split.images), test_split.labels)
+    final_acc = accuracy(predict_cifar(model, test_split.images), test_split.labels)
     summary = {
         "model": config.model,
         "dataset": "cifar10",
@@ -388,6 +383,7 @@ def evaluate_cifar(model: str, checkpoint, *, data_dir=None, limit: int | None =
     """Test accuracy of a CIFAR-10 checkpoint: ``{"model", "params", "accuracy", "n", ...}``."""
     from .evaluate import load_any_model
     from .registry import count_params
+    from .train import accuracy
 
     _check_cifar_model(model)
     net, meta, path = load_any_model(model, checkpoint)
@@ -396,7 +392,7 @@ def evaluate_cifar(model: str, checkpoint, *, data_dir=None, limit: int | None =
     return {
         "model": model,
         "params": count_params(net),
-        "accuracy": _accuracy(pred, test.labels),
+        "accuracy": accuracy(pred, test.labels),
         "n": len(test),
         "correct": int(np.sum(pred == test.labels)),
         "checkpoint": str(path),

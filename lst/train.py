@@ -27,7 +27,16 @@ from .checkpoint import save_checkpoint, source_commit
 from .data import MnistSplit, load_mnist
 from .jsonconfig import JSONConfig
 
-__all__ = ["TrainConfig", "accuracy", "evaluate_model", "predict", "save_run", "train", "write_log"]
+__all__ = [
+    "TrainConfig",
+    "accuracy",
+    "evaluate_model",
+    "predict",
+    "run_epoch",
+    "save_run",
+    "train",
+    "write_log",
+]
 
 SCHEDULES = ("constant", "cosine")
 
@@ -162,21 +171,9 @@ def train(
             group["lr"] = lr
         model.train()
         t0 = time.time()
-        perm = torch.randperm(len(x_train), generator=gen)
-        total_loss = 0.0
-        correct = 0
-        for start in range(0, len(perm), config.batch_size):
-            idx = perm[start : start + config.batch_size]
-            xb, yb = x_train[idx], y_train[idx]
-            opt.zero_grad(set_to_none=True)
-            logp = model(xb)
-            loss = loss_fn(logp, yb)
-            loss.backward()
-            opt.step()
-            total_loss += loss.item() * len(idx)
-            correct += int((logp.argmax(dim=1) == yb).sum())
-        train_loss = total_loss / len(perm)
-        train_acc = 100.0 * correct / len(perm)
+        train_loss, train_acc = run_epoch(
+            model, opt, loss_fn, x_train, y_train, config.batch_size, gen
+        )
         test_acc = evaluate_model(model, test_split)["accuracy"]
         row = {
             "epoch": epoch + 1,
@@ -217,6 +214,31 @@ def train(
     if out_path:
         save_run(out_path, model, summary, config, log_path, normalization="p/127.5 - 1")
     return summary
+
+
+def run_epoch(
+    model, opt, loss_fn, x, y, batch_size: int, gen, *, transform=None, on_batch=None
+) -> tuple[float, float]:
+    """One pass over ``x`` in a random order drawn from ``gen``; return the mean loss and
+    the training accuracy (%) of the batches as they were seen. ``transform`` maps a
+    batch of inputs before the model (augmentation, normalisation)."""
+    perm = torch.randperm(len(x), generator=gen)
+    total_loss, correct = 0.0, 0
+    for start in range(0, len(perm), batch_size):
+        idx = perm[start : start + batch_size]
+        xb, yb = x[idx], y[idx]
+        if transform is not None:
+            xb = transform(xb)
+        opt.zero_grad(set_to_none=True)
+        out = model(xb)
+        loss = loss_fn(out, yb)
+        loss.backward()
+        opt.step()
+        total_loss += loss.item() * len(idx)
+        correct += int((out.argmax(dim=1) == yb).sum())
+        if on_batch is not None:
+            on_batch()
+    return total_loss / len(perm), 100.0 * correct / len(perm)
 
 
 def save_run(out_path: Path, model, summary: dict, config, log_path: Path, *, normalization: str):
