@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
+from lst.cliutil import UserError, add_json, emit
+
 __all__ = ["register"]
-
-
-def _emit(args, obj, text):
-    from lst.cli import _emit as emit
-
-    emit(args, obj, text)
 
 
 def _config(args):
@@ -47,14 +43,12 @@ def cmd_verilog(args):
         obj["lint"] = {k: v[0] for k, v in results.items()}
         bad = [f"{k}: {v[1].strip()}" for k, v in results.items() if not v[0]]
         if bad:
-            from lst.cli import UserError
-
             raise UserError("lint failed: " + " | ".join(bad)[:2000])
     text = (
         f"{obj['verilog']} ({config.lanes} lanes, {config.format}, "
         f"II {config.initiation_interval} cycles) and ROM images in {obj['out_dir']}/rom"
     )
-    _emit(args, obj, text)
+    emit(args, obj, text)
 
 
 def cmd_report(args):
@@ -70,7 +64,7 @@ def cmd_report(args):
         f"FF {r['area']['FF']}, RAMB18 {r['area']['RAMB18_equiv']}, DSP {r['area']['DSP48E1']}"
         for r in result["rows"]
     ]
-    _emit(args, result, "\n".join(lines))
+    emit(args, result, "\n".join(lines))
 
 
 def _add_core_args(p):
@@ -83,7 +77,6 @@ def _add_core_args(p):
 
 
 def register(sub):
-    from lst.cli import _add_json
 
     p = sub.add_parser("verilog", help="generate the core's Verilog and ROM images")
     _add_core_args(p)
@@ -93,7 +86,7 @@ def register(sub):
         action="store_true",
         help="also run verilator --lint-only -Wall and iverilog -g2005",
     )
-    _add_json(p)
+    add_json(p)
     p.set_defaults(func=cmd_verilog)
 
     p = sub.add_parser("report", help="area and cycle report -> docs/performance.md")
@@ -101,5 +94,5 @@ def register(sub):
     p.add_argument("--lanes-list", default=None, help="comma-separated lane counts")
     p.add_argument("--out", default="docs", help="where the table and plot go")
     p.add_argument("--no-sim", action="store_true", help="skip the cycle measurement")
-    _add_json(p)
+    add_json(p)
     p.set_defaults(func=cmd_report)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .arch import LSTArch, get_arch
+from .errors import LSTError
 
 __all__ = [
     "CheckpointError",
@@ -32,7 +33,7 @@ _META_KEY = "lst"
 FORMAT_VERSION = 1
 
 
-class CheckpointError(Exception):
+class CheckpointError(LSTError):
     """A checkpoint is missing, unreadable or does not match its model. One line."""
 
 

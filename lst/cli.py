@@ -11,28 +11,10 @@ import argparse
 import json
 import sys
 
+from .cliutil import UserError, add_data, add_json, emit
+from .errors import LSTError
+
 __all__ = ["main"]
-
-
-class UserError(Exception):
-    """An error message for the user, printed as one line."""
-
-
-def _emit(args, obj: dict, text: str) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(obj, sort_keys=False))
-    else:
-        print(text)
-
-
-def _add_json(p):
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-
-
-def _add_data(p):
-    p.add_argument(
-        "--data-dir", default=None, help="MNIST directory (default: $MNIST_DIR, else data/mnist)"
-    )
 
 
 # ---------------------------------------------------------------- subcommands
@@ -59,7 +41,7 @@ def cmd_models(args):
         + (f" {r['macs']:>14,} MACs" if r["macs"] else "")
         for r in rows
     )
-    _emit(args, {"models": rows}, text)
+    emit(args, {"models": rows}, text)
 
 
 def cmd_data(args):
@@ -70,7 +52,7 @@ def cmd_data(args):
         download(root, force=args.force)
     result = verify(root)
     ok = all(v == "ok" for v in result.values())
-    _emit(
+    emit(
         args,
         {"data_dir": str(root), "ok": ok, "files": result},
         "\n".join(f"{k}: {v}" for k, v in result.items()),
@@ -99,7 +81,7 @@ def cmd_train(args):
     )
     out = args.out or f"models/{args.model}.safetensors"
     summary = train(config, data_dir=args.data_dir, out=out, progress=not args.no_progress)
-    _emit(
+    emit(
         args,
         summary,
         f"{summary['model']}: {summary['test_accuracy']:.2f} % test accuracy after "
@@ -117,7 +99,7 @@ def cmd_evaluate(args):
         m = confusion_matrix(r["labels"], r["pred"])
         out["confusion"] = str(plot_confusion(m, args.confusion, title=r["model"]))
         out["confusion_matrix"] = m.tolist()
-    _emit(
+    emit(
         args,
         out,
         f"{out['model']}: {out['accuracy']:.2f} % ({out['correct']}/{out['n']}), "
@@ -129,7 +111,7 @@ def cmd_embeddings(args):
     from .evaluate import plot_embeddings
 
     r = plot_embeddings(args.model, args.checkpoint, args.index, args.out, data_dir=args.data_dir)
-    _emit(args, r, f"test digit #{r['index']} (label {r['label']}) -> {r['out']}")
+    emit(args, r, f"test digit #{r['index']} (label {r['label']}) -> {r['out']}")
 
 
 def cmd_info(args):
@@ -138,7 +120,7 @@ def cmd_info(args):
     tensors, meta = load_checkpoint(args.checkpoint)
     shapes = {k: list(v.shape) for k, v in tensors.items()}
     obj = {"checkpoint": args.checkpoint, "meta": meta, "tensors": shapes}
-    _emit(args, obj, json.dumps(obj, indent=2))
+    emit(args, obj, json.dumps(obj, indent=2))
 
 
 # ---------------------------------------------------------------- parser
@@ -155,14 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("models", help="list every model with its parameter count")
-    _add_json(p)
+    add_json(p)
     p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("data", help="download or verify MNIST")
     p.add_argument("action", choices=("download", "verify"))
     p.add_argument("--force", action="store_true", help="fetch again even if present")
-    _add_data(p)
-    _add_json(p)
+    add_data(p)
+    add_json(p)
     p.set_defaults(func=cmd_data)
 
     p = sub.add_parser("train", help="train a model (defaults: the paper's recipe)")
@@ -188,16 +170,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default=None, help="checkpoint path (default models/MODEL.safetensors)")
     p.add_argument("--no-progress", action="store_true")
-    _add_data(p)
-    _add_json(p)
+    add_data(p)
+    add_json(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="float test accuracy of a checkpoint")
     p.add_argument("--model", required=True)
     p.add_argument("--checkpoint", default=None, help="default: the shipped checkpoint")
     p.add_argument("--confusion", default=None, metavar="PNG", help="write a confusion matrix plot")
-    _add_data(p)
-    _add_json(p)
+    add_data(p)
+    add_json(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("embeddings", help="plot row and column representations of a test digit")
@@ -205,13 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", default=None)
     p.add_argument("--index", type=int, default=0, help="test image index")
     p.add_argument("--out", default="build/embeddings.png")
-    _add_data(p)
-    _add_json(p)
+    add_data(p)
+    add_json(p)
     p.set_defaults(func=cmd_embeddings)
 
     p = sub.add_parser("info", help="show a checkpoint's metadata and tensor shapes")
     p.add_argument("checkpoint")
-    _add_json(p)
+    add_json(p)
     p.set_defaults(func=cmd_info)
 
     for register in _EXTENSIONS:
@@ -238,21 +220,30 @@ def _load_extensions():
 
 
 def main(argv=None) -> int:
+    """Run one subcommand; expected failures become one line on stderr and exit 2."""
     _load_extensions()
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .checkpoint import CheckpointError
-    from .data import DataError
-
     try:
         args.func(args)
-    except (UserError, DataError, CheckpointError, ValueError, FileNotFoundError) as exc:
-        print(f"lst: error: {exc}", file=sys.stderr)
-        return 2
+    except LSTError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        # Permission, disk-full, is-a-directory...: the OS names the path.
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}")
     except KeyboardInterrupt:
         print("lst: interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+def _fail(message: str) -> int:
+    # One line, even when a message quotes a multi-line tool output.
+    line = " ".join(message.split())
+    sys.stdout.flush()
+    print(f"lst: error: {line}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import LSTError
+
 __all__ = [
     "FILES",
     "MIRRORS",
@@ -72,7 +74,7 @@ MIRRORS = (
 _IDX_UBYTE = 0x08
 
 
-class DataError(Exception):
+class DataError(LSTError):
     """A data file is missing or malformed. The message is one line for the user."""
 
 

@@ -17,13 +17,9 @@ one line.
 
 from __future__ import annotations
 
-import json
+from .cliutil import add_json, emit
 
 __all__ = ["register"]
-
-
-def _emit(args, obj: dict, text: str) -> None:
-    print(json.dumps(obj) if args.json else text)
 
 
 def _add_common(p, *, data: bool = True) -> None:
@@ -33,7 +29,7 @@ def _add_common(p, *, data: bool = True) -> None:
             default=None,
             help="CIFAR-10 binary directory (default: $CIFAR10_DIR, else data/cifar10)",
         )
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    add_json(p)
 
 
 def cmd_cifar_train(args) -> None:
@@ -54,7 +50,7 @@ def cmd_cifar_train(args) -> None:
     )
     out = args.out or f"models/{args.model}.safetensors"
     summary = train_cifar(config, data_dir=args.data_dir, out=out, progress=not args.no_progress)
-    _emit(
+    emit(
         args,
         summary,
         f"{summary['model']}: {summary['test_accuracy']:.2f} % CIFAR-10 test accuracy after "
@@ -66,7 +62,7 @@ def cmd_cifar_evaluate(args) -> None:
     from .cifar import evaluate_cifar
 
     r = evaluate_cifar(args.model, args.checkpoint, data_dir=args.data_dir)
-    _emit(
+    emit(
         args,
         r,
         f"{r['model']}: {r['accuracy']:.2f} % ({r['correct']}/{r['n']}), {r['params']:,} params",
@@ -88,7 +84,7 @@ def cmd_cifar_synthetic(args) -> None:
         labels = rng.integers(0, 10, args.per_file)
         images = rng.integers(0, 256, (args.per_file, 3, 32, 32), dtype=np.uint8)
         write_cifar_file(root / name, images, labels)
-    _emit(
+    emit(
         args,
         {"data_dir": str(root), "records_per_file": args.per_file},
         f"wrote a random CIFAR-10-format data set ({args.per_file} records per file) to {root}",
@@ -111,7 +107,7 @@ def cmd_td_bench(args) -> None:
         f"{r['ms']:>10.3f}"
         for r in rows
     ]
-    _emit(args, {"rows": rows, "default": DEFAULT_IMPLEMENTATION}, "\n".join(lines))
+    emit(args, {"rows": rows, "default": DEFAULT_IMPLEMENTATION}, "\n".join(lines))
 
 
 def register(subparsers) -> None:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
+from lst.cliutil import add_data, add_json, emit
+
 __all__ = ["register"]
-
-
-def _emit(args, obj, text):
-    from lst.cli import _emit as emit
-
-    emit(args, obj, text)
 
 
 def cmd_quantize(args):
@@ -31,7 +27,7 @@ def cmd_quantize(args):
         f"{obj['model']} quantized to {obj['format']} -> {args.out} "
         f"({obj['saturated']} value(s) saturated)"
     )
-    _emit(args, obj, text)
+    emit(args, obj, text)
 
 
 def cmd_accuracy(args):
@@ -47,7 +43,7 @@ def cmd_accuracy(args):
             for r in result["rows"]
         ]
         lines += [f"narrowest within 0.05 pp: {result['narrowest_within_0.05pp']}"]
-        _emit(args, result, "\n".join(lines))
+        emit(args, result, "\n".join(lines))
         return
     if not args.model:
         raise ValueError("--model is required (or use --sweep)")
@@ -60,7 +56,7 @@ def cmd_accuracy(args):
         tanh_frac=args.tanh_frac,
         activation=args.activation,
     )
-    _emit(
+    emit(
         args,
         r,
         f"{r['model']} {r['format']}: float {r['float_accuracy']:.2f} %, fixed "
@@ -69,7 +65,6 @@ def cmd_accuracy(args):
 
 
 def register(sub):
-    from lst.cli import _add_data, _add_json
 
     p = sub.add_parser("quantize", help="quantize a checkpoint to fixed-point ROM images")
     p.add_argument("--checkpoint", required=True)
@@ -77,7 +72,7 @@ def register(sub):
     p.add_argument("--format", default="q5.7", help="weight format, e.g. q5.7, q3.5 or auto8")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--strict", action="store_true", help="fail if any value saturates")
-    _add_json(p)
+    add_json(p)
     p.set_defaults(func=cmd_quantize)
 
     p = sub.add_parser("accuracy", help="float vs fixed-point test accuracy")
@@ -90,6 +85,6 @@ def register(sub):
     p.add_argument("--sweep", action="store_true", help="sweep weight widths for every model")
     p.add_argument("--widths", default="6-16", help="sweep range, e.g. 6-16")
     p.add_argument("--out", default="docs", help="where --sweep writes its table and plot")
-    _add_data(p)
-    _add_json(p)
+    add_data(p)
+    add_json(p)
     p.set_defaults(func=cmd_accuracy)

@@ -24,6 +24,7 @@ import numpy as np
 
 from lst.arch import LSTArch, get_arch
 from lst.checkpoint import CheckpointError, check_tensors, load_checkpoint
+from lst.errors import LSTError
 
 from .contract import INPUT_FORMAT, FixedConfig, Stage, stages
 from .fixed import FixedFormat
@@ -40,7 +41,7 @@ __all__ = [
 INPUT_FOLD = 256 / 255
 
 
-class QuantizationError(ValueError):
+class QuantizationError(LSTError, ValueError):
     """Quantization refused (strict mode, bad input). One line."""
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from lst.cliutil import UserError, add_data, add_json, emit
+
 __all__ = ["register"]
 
 
 def cmd_verify(args):
     from hw.config import CoreConfig
-    from lst.cli import UserError, _emit
 
     from .verify import verify
 
@@ -30,7 +31,7 @@ def cmd_verify(args):
         f"RTL accuracy {r['rtl_accuracy']:.2f} %, golden {r['golden_accuracy']:.2f} %, "
         f"II {r['initiation_interval_cycles']} cycles, latency {r['latency_cycles']} cycles"
     )
-    _emit(args, r, text)
+    emit(args, r, text)
     if r["mismatches"] or r["rtl_accuracy"] != r["golden_accuracy"]:
         raise UserError(
             f"RTL and golden model differ on {r['mismatches']} image(s): {r['first_mismatches']}"
@@ -39,7 +40,6 @@ def cmd_verify(args):
 
 def register(sub):
     from hw.cli import _add_core_args
-    from lst.cli import _add_data, _add_json
 
     p = sub.add_parser("verify", help="stream MNIST test images through the RTL (Verilator)")
     _add_core_args(p)
@@ -47,6 +47,6 @@ def register(sub):
     p.add_argument("--gap", type=float, default=0.0, help="input idle probability per cycle")
     p.add_argument("--stall", type=float, default=0.0, help="output refusal probability")
     p.add_argument("--seed", type=int, default=1)
-    _add_data(p)
-    _add_json(p)
+    add_data(p)
+    add_json(p)
     p.set_defaults(func=cmd_verify)
