@@ -26,7 +26,7 @@ import subprocess
 from pathlib import Path
 
 from lst import __version__
-from quant.export import atomic_directory
+from lst.outputs import output_dir
 from quant.quantize import quantize_checkpoint, sha256_file
 from quant.rom import pack_words, to_unsigned, write_coe, write_mem
 
@@ -68,8 +68,16 @@ def settle_at_time_zero(text: str) -> str:
     return "endmodule".join(out)
 
 
-def generate(config: CoreConfig, out_dir="build", *, qmodel=None) -> dict:
-    """Write the core, its ROM images and manifest to ``out_dir``; return the manifest."""
+def generate(config: CoreConfig, out_dir="build/verilog", *, qmodel=None, force=False) -> dict:
+    """Write the core, its ROM images and manifest to ``out_dir``; return the manifest.
+
+    ``out_dir`` is written by :func:`lst.outputs.output_dir`: atomically, and only over an
+    earlier ``lst verilog`` output unless ``force`` (which keeps other files there); a
+    directory holding the checkpoint is refused. The check comes before any work.
+    """
+    from lst.outputs import check_dir
+
+    check_dir(out_dir, kind="verilog", inputs=[config.checkpoint_path()], force=force)
     from amaranth.back import verilog
 
     from .core import LSTCore
@@ -80,7 +88,7 @@ def generate(config: CoreConfig, out_dir="build", *, qmodel=None) -> dict:
     sch = core.schedule
     text = settle_at_time_zero(verilog.convert(core, name=TOP, emit_src=False))
     out_dir = Path(out_dir)
-    with atomic_directory(out_dir) as tmp:
+    with output_dir(out_dir, kind="verilog", inputs=[config.checkpoint_path()], force=force) as tmp:
         (tmp / f"{TOP}.v").write_text(text)
         rom = tmp / "rom"
         rom.mkdir()
@@ -182,7 +190,8 @@ def generate_cached(config: CoreConfig, out_dir) -> Path:
             and m.get("generator_sha256") == generator_digest()
         ):
             return out_dir
-    generate(config, out_dir)
+    # A private cache: refresh the generated files, keep the simulators' build products.
+    generate(config, out_dir, force=True)
     return out_dir
 
 

@@ -9,63 +9,40 @@ Layout of the output directory::
     rom/tanh.mem|.coe    the activation table
 
 The directory is built under a temporary name and moved into place only when
-complete: a failed run leaves nothing behind.
+complete: a failed run leaves nothing behind (:mod:`lst.outputs` gives the rules).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from lst import __version__
+from lst.outputs import output_dir
 
 from .quantize import QuantizedLST
 from .rom import to_unsigned, write_coe, write_mem
 
-__all__ = ["atomic_directory", "write_quantized"]
-
-
-class atomic_directory:
-    """Context manager: yields a temporary directory that replaces ``target`` on success."""
-
-    def __init__(self, target):
-        self.target = Path(target)
-
-    def __enter__(self) -> Path:
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", dir=self.target.parent))
-        self.tmp.chmod(0o755)  # mkdtemp makes it private; the result is an ordinary folder
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return False
-        old = None
-        if self.target.exists():
-            old = self.target.with_name(self.target.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            self.target.rename(old)
-        self.tmp.rename(self.target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return False
+__all__ = ["write_quantized"]
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_quantized(qm: QuantizedLST, out_dir) -> dict:
-    """Write ``qm`` to ``out_dir`` (see the module docstring); return the manifest."""
-    out_dir = Path(out_dir)
+def write_quantized(qm: QuantizedLST, out_dir, *, force: bool = False) -> dict:
+    """Write ``qm`` to ``out_dir`` (see the module docstring); return the manifest.
+
+    The directory is written by :func:`lst.outputs.output_dir`: atomically, and only over
+    an earlier ``lst quantize`` output (``force`` keeps other files there); a directory
+    holding the source checkpoint is refused.
+    """
     cfg = qm.config
-    with atomic_directory(out_dir) as tmp:
+    source = qm.source.get("path") if isinstance(qm.source, dict) else None
+    with output_dir(out_dir, kind="quantize", inputs=[source], force=force) as tmp:
         rom = tmp / "rom"
         rom.mkdir()
         roms = {}
