@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from lst.arch import LST_MODELS, get_arch
 from quant.contract import INPUT_FORMAT, FixedConfig, stages, tanh_codes
-from quant.fixed import q
+from quant.fixed import Overflow, Rounding, q
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "fixed-point.md"
 
@@ -103,3 +104,91 @@ def test_docs_tables_match_code():
     assert set(want) <= set(have), f"docs/fixed-point.md lacks blocks {set(want) - set(have)}"
     for name, body in want.items():
         assert have[name] == body, f"block {name} is stale: run `python -m quant.docs`"
+
+
+# ---------------------------------------------------------------- the rules of the doc
+# docs/fixed-point.md states four rules for any weight format, worked for q2.6; these
+# check each rule, in the doc's own terms, against the code for several formats.
+
+RULE_FORMATS = ("q2.6", "q3.5", "q4.4", "q5.7", "q5.9", "q8.8", "q4.12")
+
+
+@pytest.mark.parametrize("fmt", RULE_FORMATS)
+def test_rule1_narrowing_shifts(fmt):
+    """First row stage: s = 7 + n − g = 6 with the defaults; every other: s = n − 1."""
+    cfg = FixedConfig.parse(fmt)
+    n = cfg.weight.frac
+    for model in ("lst1", "lst2", "reslst3"):
+        for st in stages(get_arch(model), cfg):
+            if st.name == "out":
+                assert st.shift is None
+            elif st.name == "blocks.0.row":
+                assert st.x == INPUT_FORMAT and st.shift == 7 + n - cfg.tanh_in.frac == 6
+            else:
+                assert st.x == cfg.act and st.shift == 2 * n - cfg.tanh_in.frac == n - 1
+    # Non-default activation and tanh precisions: s = frac(x) + frac(w) − g.
+    custom = FixedConfig(q(fmt), act_frac=5, tanh_frac=4)
+    table = {st.name: st for st in stages(get_arch("lst1"), custom)}
+    assert table["blocks.0.row"].shift == 7 + n - 4
+    assert table["blocks.0.col"].shift == 5 + n - 4
+
+
+@pytest.mark.parametrize("f", range(1, 17))
+def test_rule2_tanh_input_integer_bits(f):
+    """r = max(0, ⌈log₂ atanh(1 − 1.5·2^−f)⌉), input q(r+1).g, saturation loses nothing."""
+    cfg = FixedConfig(q(f"q2.{f}"))
+    r = max(0, math.ceil(math.log2(math.atanh(1 - 1.5 * 2.0**-f))))
+    assert cfg.tanh_range_log2 == r
+    assert (cfg.tanh_in.int_bits, cfg.tanh_in.frac) == (r + 1, f + 1)
+    assert cfg.tanh_table[-1] == cfg.act_max  # reached before the top input code
+    assert tanh_codes(np.array([1 << (r + f + 1)]), f + 1, f)[0] == cfg.act_max
+
+
+@pytest.mark.parametrize("fmt", RULE_FORMATS)
+def test_rule3_bias_fold_is_one_half_up_rounding_of_the_float64_sum(fmt):
+    from fractions import Fraction
+
+    from qhelpers import random_tensors
+
+    from quant.quantize import quantize_tensors
+
+    cfg = FixedConfig.parse(fmt)
+    n = cfg.weight.frac
+    tensors = random_tensors("lst1", seed=3, scale=0.2)
+    rng = np.random.default_rng(1)
+    b = tensors["blocks.0.row.bias"]
+    b[:8] = 0.0  # ties wherever S is odd
+    b[8:16] = rng.integers(-40, 40, 8) * 2.0 ** -(7 + n) + 2.0 ** -(9 + n)  # quarter LSBs
+    qm = quantize_tensors(get_arch("lst1"), tensors, cfg)
+    bias = qm.stages()[0].bias
+    assert (bias.frac, bias.width) == (7 + n, 8 + cfg.weight.width)
+    stored = qm.ints["blocks.0.row.bias"]
+    odd = 0
+    for j, s in enumerate(qm.ints["blocks.0.row.weight"].sum(axis=1).tolist()):
+        v = float(b[j]) + s * 2.0 ** -(n + 8)  # the one float64 addition
+        want = math.floor(Fraction(v) * 2 ** (7 + n) + Fraction(1, 2))
+        assert stored[j] == min(max(want, bias.min_int), bias.max_int), j
+        odd += j < 8 and s % 2 == 1
+    assert odd, "no exact half-LSB case was exercised"
+
+
+@pytest.mark.parametrize("fmt", RULE_FORMATS)
+def test_rule4_bias_formats_saturate_per_stage(fmt):
+    from qhelpers import random_tensors
+
+    from quant.quantize import quantize_tensors
+
+    cfg = FixedConfig.parse(fmt)
+    arch = get_arch("reslst3")
+    for st in stages(arch, cfg):
+        assert (st.bias.width, st.bias.frac) == (st.x.width + st.w.width, st.x.frac + st.w.frac)
+        assert st.bias.overflow is Overflow.SATURATE and st.bias.rounding is Rounding.HALF_UP
+    tensors = random_tensors("reslst3", seed=4)
+    for st in stages(arch, cfg):
+        tensors[st.bias_tensor][0] = 1e6
+        tensors[st.bias_tensor][1] = -1e6
+    qm = quantize_tensors(arch, tensors, cfg)
+    for st in stages(arch, cfg):
+        got = qm.ints[st.bias_tensor]
+        assert (got[0], got[1]) == (st.bias.max_int, st.bias.min_int), st.name
+        assert qm.saturated[st.bias_tensor] >= 2
