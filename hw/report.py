@@ -365,15 +365,42 @@ def readme_table(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def readme_logic_depth(result: dict) -> str:
+    """The README's timing-hint sentence: the LUT levels of every row of a report."""
+
+    def span(rows):
+        depths = sorted({r["area"]["logic_depth"] for r in rows})
+        return f"{depths[0]}–{depths[-1]}" if len(depths) > 1 else f"{depths[0]}"
+
+    dsp = [r for r in result["rows"] if r["dsp"]]
+    no_dsp = [r for r in result["rows"] if not r["dsp"]]
+    text = (
+        "Timing hint from the report ([performance.md](docs/performance.md)): the "
+        "synthesized netlist has at most "
+        f"{span(dsp)} LUT levels between registers with DSP slices, depending on the lane "
+        "count"
+    )
+    if no_dsp:
+        lanes = ", ".join(str(r["lanes"]) for r in no_dsp)
+        text += f", and {span(no_dsp)} for the {lanes}-lane core without DSP slices"
+    return text + " (carry chains not counted: a hint, not a timing analysis).\n"
+
+
+#: README blocks generated from a report: marker name -> function of the result.
+README_BLOCKS = {"performance": readme_table, "logic-depth": readme_logic_depth}
+
+
 def update_readme(result: dict, readme: Path = ROOT / "README.md") -> bool:
-    """Rewrite the README's generated performance table; return whether it changed."""
+    """Rewrite the README's blocks generated from the report; return whether it changed."""
     import re
 
     text = readme.read_text()
-    pattern = re.compile(r"(<!-- BEGIN performance -->\n).*?(<!-- END performance -->)", re.S)
-    if not pattern.search(text):
-        return False
-    new = pattern.sub(lambda m: m.group(1) + readme_table(result) + m.group(2), text)
+    new = text
+    for name, make in README_BLOCKS.items():
+        tag = re.escape(name)
+        pattern = re.compile(rf"(<!-- BEGIN {tag} -->\n).*?(<!-- END {tag} -->)", re.S)
+        body = make(result)
+        new = pattern.sub(lambda m, body=body: m.group(1) + body + m.group(2), new)
     if new != text:
         readme.write_text(new)
     return new != text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hw.report import _logic_depth, area, readme_table
+from hw.report import _logic_depth, area, readme_logic_depth, readme_table, update_readme
 
 SMALL = """
 module lst_core(input clk, input first, input signed [7:0] x0, x1,
@@ -71,8 +71,33 @@ def test_committed_report_is_consistent():
     result = json.loads((root / "docs" / "performance.json").read_text())
     readme = (root / "README.md").read_text()
     assert readme_table(result) in readme
+    assert readme_logic_depth(result) in readme  # the LUT levels the report measured
     rows = {(r["lanes"], r["dsp"]): r for r in result["rows"]}
     for (lanes, _), r in rows.items():
         assert r["ii_source"] == "simulation"
         assert r["meets_ii_target"] == (r["initiation_interval"] <= 1.15 * 51744 / lanes)
     assert rows[(56, True)]["initiation_interval"] <= 1000 and rows[(56, True)]["fits_xc7z010"]
+
+
+def test_readme_logic_depth_states_every_row(tmp_path):
+    def row(lanes, dsp, depth):
+        area = {"LUT": 1, "FF": 1, "RAMB18_equiv": 1, "DSP48E1": 1, "logic_depth": depth}
+        return {
+            "lanes": lanes,
+            "dsp": dsp,
+            "area": area,
+            "initiation_interval": 1,
+            "images_per_s_100mhz": 1,
+        }
+
+    result = {"rows": [row(1, True, 8), row(28, True, 6), row(28, False, 10)]}
+    text = readme_logic_depth(result)
+    assert "at most 6–8 LUT levels" in text and "10 for the 28-lane core without DSP" in text
+    assert "without DSP" not in readme_logic_depth({"rows": result["rows"][:1]})
+    readme = tmp_path / "README.md"
+    readme.write_text("a\n<!-- BEGIN logic-depth -->\nold\n<!-- END logic-depth -->\nb\n")
+    assert update_readme(result, readme)
+    assert readme.read_text() == (
+        f"a\n<!-- BEGIN logic-depth -->\n{text}<!-- END logic-depth -->\nb\n"
+    )
+    assert not update_readme(result, readme)
