@@ -61,7 +61,9 @@ class PixelBuffer(wiring.Component):
         wr_half = Signal()
         rd_half = Signal()
         row = Signal(range(N))
-        word = Signal(range(self.words_per_row))
+        # At least one bit: with 28 pixels per beat the word index is always 0, and a
+        # zero-width signal would be emitted as an illegal `[-1:0]` range.
+        word = Signal(range(max(2, self.words_per_row)))
 
         m.d.comb += [
             self.pixels.ready.eq(~full.bit_select(wr_half, 1)),
