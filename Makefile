@@ -17,6 +17,14 @@ LANES      ?= 28
 FORMAT     ?= q5.7
 BUILD      ?= build
 
+# Training: the shipped checkpoints' recipes as recorded in their metadata
+# (`lst info models/NAME.safetensors`). Writes $(TRAIN_OUT)/NAME.safetensors and .log.csv;
+# TRAIN_OUT=models replaces the shipped checkpoints (the only case that passes --force).
+TRAIN_OUT   ?= build/train
+TRAIN_ARGS  := --epochs 300 --lr 2e-3 --weight-decay 1e-5 --batch-size 1000 --seed 0 \
+               --schedule constant --dropout 0.1 --threads 1
+TRAIN_FORCE  = $(if $(filter models models/ ./models ./models/,$(TRAIN_OUT)),--force)
+
 .PHONY: help install test test-slow verify-full verilog report lint format train clean
 
 help:
@@ -27,7 +35,8 @@ help:
 	@echo "make verify-full  stream all 10,000 MNIST test images through the RTL"
 	@echo "make report       area (Yosys, XC7Z010) and cycle report -> docs/performance.md"
 	@echo "make lint         ruff format --check and ruff check"
-	@echo "make train        retrain the shipped LST checkpoints (long)"
+	@echo "make train        retrain the shipped LST checkpoints into $(TRAIN_OUT)/ (long; TRAIN_OUT=models replaces them)"
+	@echo "make clean        remove $(BUILD)/, sim_build/ (simulator builds) and tool caches"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -52,7 +61,11 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 
 train: $(VENV)/.installed
-	for m in lst1 lst2 reslst3; do $(LST) train --model $$m --threads 1 || exit 1; done
+	mkdir -p $(TRAIN_OUT)
+	$(LST) train --model lst1 $(TRAIN_ARGS) --out $(TRAIN_OUT)/lst1.safetensors $(TRAIN_FORCE)
+	$(LST) train --model lst2 $(TRAIN_ARGS) --out $(TRAIN_OUT)/lst2.safetensors $(TRAIN_FORCE)
+	$(LST) train --model reslst3 $(TRAIN_ARGS) --val-split 5000 \
+		--out $(TRAIN_OUT)/reslst3.safetensors $(TRAIN_FORCE)
 
 verilog: $(VENV)/.installed
 	$(LST) verilog --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --out $(BUILD) --lint

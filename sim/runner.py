@@ -1,7 +1,8 @@
 """Build and run the cocotb testbench of the core on Verilator or Icarus Verilog.
 
 Each configuration builds in its own directory, ``sim_build/<config>/<simulator>``;
-the Verilog is generated once per configuration into ``sim_build/<config>/hdl``.
+the Verilog is generated once per configuration into ``sim_build/<config>/hdl``. The
+cache keeps only the most recently used configurations (:mod:`sim.build_cache`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from hw.config import CoreConfig
 from hw.verilog import LINT_WAIVERS, TOP, generate_cached, verilator_env, verilator_executable
 from quant.golden import GoldenModel
 from quant.quantize import quantize_checkpoint
+
+from .build_cache import config_dir
 
 __all__ = ["SIMULATORS", "available", "build", "run_cocotb"]
 
@@ -38,8 +41,9 @@ def available(simulator: str) -> tuple[bool, str]:
 
 
 def _hdl(config: CoreConfig, root: Path) -> Path:
-    """The configuration's Verilog, generated unless an up-to-date copy exists."""
-    return generate_cached(config, root / config.name / "hdl")
+    """The configuration's Verilog, generated unless an up-to-date copy exists. Marks the
+    configuration's directory as used; the cache keeps the most recently used ones."""
+    return generate_cached(config, config_dir(root, config.name) / "hdl")
 
 
 def build(config: CoreConfig, simulator: str, *, root: Path = ROOT):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -140,3 +142,52 @@ def test_core_payload_and_latency_match_hardware_md(cfg, row):
 @pytest.mark.parametrize(("cfg", "row"), _examples(slow=True))
 def test_core_payload_and_latency_match_hardware_md_long(cfg, row):
     assert measure(cfg) == (row["payload"], row["latency"])
+
+
+# ---------------------------------------------------------------- make train
+
+
+def make_train_commands(*make_args: str) -> dict[str, list[str]]:
+    """The ``lst train`` argument lists ``make -n train`` would run, by model."""
+    out = subprocess.run(
+        ["make", "-n", "--no-print-directory", "train", *make_args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.replace("\\\n", " ")
+    commands = {}
+    for line in out.splitlines():
+        words = shlex.split(line)
+        if len(words) > 2 and words[0].endswith("lst") and words[1] == "train":
+            args = words[2:]
+            commands[args[args.index("--model") + 1]] = args
+    return commands
+
+
+@pytest.mark.parametrize("model", ["lst1", "lst2", "reslst3"])
+def test_make_train_uses_the_recipe_recorded_in_the_shipped_checkpoint(model):
+    from lst.checkpoint import load_checkpoint
+    from lst.cli import build_parser
+
+    args = build_parser().parse_args(["train", *make_train_commands()[model]])
+    _, meta = load_checkpoint(ROOT / "models" / f"{model}.safetensors")
+    recipe = meta["recipe"]
+    for key, value in recipe.items():
+        if key != "extra":
+            assert getattr(args, key) == value, (model, key)
+    assert args.val_split == recipe.get("val_split", 0) == meta.get("n_val", 0)
+    assert recipe["extra"] == {}
+
+
+def test_make_train_writes_build_unless_told_to_replace_the_shipped_checkpoints():
+    default = make_train_commands()
+    assert set(default) == {"lst1", "lst2", "reslst3"}
+    for model, args in default.items():
+        assert args[args.index("--out") + 1] == f"build/train/{model}.safetensors"
+        assert "--force" not in args
+    for model, args in make_train_commands("TRAIN_OUT=models").items():
+        assert args[args.index("--out") + 1] == f"models/{model}.safetensors"
+        assert "--force" in args
+    for args in make_train_commands("TRAIN_OUT=/tmp/elsewhere").values():
+        assert "--force" not in args
