@@ -23,6 +23,8 @@ from .errors import LSTError
 
 __all__ = [
     "CheckpointError",
+    "checkpoint_model",
+    "infer_model",
     "load_checkpoint",
     "load_lst_checkpoint",
     "save_checkpoint",
@@ -80,9 +82,19 @@ def _load_pth(path: Path) -> tuple[dict[str, np.ndarray], dict]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise CheckpointError(f"{path}: not a loadable weights-only PyTorch file ({exc})") from None
+        # torch's own text suggests weights_only=False, i.e. running the file's code: never.
+        raise CheckpointError(
+            f"{path}: not a PyTorch state dict that loads safely ({type(exc).__name__}); "
+            "lst reads only tensors, never pickled objects"
+        ) from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise CheckpointError(f"{path}: expected a state dict of tensors")
+    bad = [k for k, v in state.items() if not v.is_floating_point()]
+    if bad:
+        raise CheckpointError(
+            f"{path}: tensor {bad[0]} is {str(state[bad[0]].dtype).removeprefix('torch.')}, "
+            "not floating point"
+        )
     tensors = {k: v.detach().float().numpy() for k, v in state.items()}
     return _map_reference_keys(path, tensors), {"source": str(path)}
 
@@ -132,13 +144,37 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dic
 
         with safe_open(str(path), framework="numpy") as f:
             raw_meta = (f.metadata() or {}).get(_META_KEY)
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{path}: not a readable safetensors file ({exc})") from None
+    except (SafetensorError, OSError, ValueError, TypeError) as exc:
+        # numpy has no bfloat16: such files fail here, with the dtype in the message.
+        reason = " ".join(str(exc).split())[:200]
+        raise CheckpointError(f"{path}: not a readable safetensors file ({reason})") from None
     try:
         meta = json.loads(raw_meta) if raw_meta else {}
     except json.JSONDecodeError:
         raise CheckpointError(f"{path}: metadata is not valid JSON") from None
+    _check_meta(path, meta)
     return tensors, meta
+
+
+#: Metadata keys that commands read, and the types they must have.
+_META_TYPES = {
+    "model": str,
+    "test_accuracy": (int, float),
+    "epochs": int,
+    "seed": int,
+    "params": int,
+}
+
+
+def _check_meta(path, meta) -> None:
+    if not isinstance(meta, dict):
+        raise CheckpointError(
+            f"{path}: metadata is a JSON {type(meta).__name__}, expected an object"
+        )
+    for key, types in _META_TYPES.items():
+        value = meta.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, types)):
+            raise CheckpointError(f"{path}: metadata field {key!r} has the wrong type ({value!r})")
 
 
 def check_tensors(path, arch: LSTArch, tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -153,6 +189,10 @@ def check_tensors(path, arch: LSTArch, tensors: dict[str, np.ndarray]) -> dict[s
     out = {}
     for name, shape in expected.items():
         t = np.asarray(tensors[name])
+        if not np.issubdtype(t.dtype, np.floating):
+            raise CheckpointError(
+                f"{path}: tensor {name} is {t.dtype}, not floating point; refusing to quantize it"
+            )
         if t.shape != shape:
             raise CheckpointError(
                 f"{path}: tensor {name} has shape {tuple(t.shape)}, expected {shape}"
@@ -163,20 +203,51 @@ def check_tensors(path, arch: LSTArch, tensors: dict[str, np.ndarray]) -> dict[s
     return out
 
 
+def infer_model(tensors: dict[str, np.ndarray]) -> str | None:
+    """The LST model whose tensor names and shapes ``tensors`` has exactly, else None."""
+    from .arch import LST_MODELS
+
+    for name, arch in LST_MODELS.items():
+        shapes = arch.tensor_shapes()
+        if set(tensors) == set(shapes) and all(
+            tuple(np.shape(tensors[k])) == s for k, s in shapes.items()
+        ):
+            return name
+    return None
+
+
+def resolve_model(path, tensors: dict[str, np.ndarray], meta: dict, model: str | None) -> str:
+    """The model of a loaded checkpoint: ``model`` if given (it must agree with the
+    metadata), else the metadata's, else the one its tensors match (the authors'
+    ``.pth`` files carry no metadata)."""
+    named = meta.get("model")
+    if model and named and named != model:
+        raise CheckpointError(f"{path}: checkpoint is for model {named}, not {model}")
+    name = model or named or infer_model(tensors)
+    if name is None:
+        raise CheckpointError(
+            f"{path}: metadata names no model and the tensors match none of lst1, lst2, "
+            "reslst3; pass --model"
+        )
+    return name
+
+
+def checkpoint_model(path: str | os.PathLike, model: str | None = None) -> str:
+    """The model of the checkpoint at ``path`` (see :func:`resolve_model`)."""
+    tensors, meta = load_checkpoint(path)
+    return resolve_model(path, tensors, meta, model)
+
+
 def load_lst_checkpoint(
     path: str | os.PathLike, model: str | None = None
 ) -> tuple[LSTArch, dict[str, np.ndarray], dict]:
     """Load an LST checkpoint and validate it; return ``(arch, tensors, meta)``.
 
-    The model is taken from ``model`` or, failing that, from the metadata; a
-    reference ``.pth`` without metadata needs ``model``.
+    The model is taken from ``model``, else from the metadata, else inferred from the
+    tensors' names and shapes (:func:`resolve_model`).
     """
     tensors, meta = load_checkpoint(path)
-    name = model or meta.get("model")
-    if name is None:
-        raise CheckpointError(f"{path}: metadata names no model; pass --model")
-    if model and meta.get("model") and meta["model"] != model:
-        raise CheckpointError(f"{path}: checkpoint is for model {meta['model']}, not {model}")
+    name = resolve_model(path, tensors, meta, model)
     try:
         arch = get_arch(name)
     except ValueError as exc:

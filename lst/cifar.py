@@ -272,8 +272,10 @@ def train_cifar(
     data_dir=None,
     out: str | os.PathLike | None = None,
     progress: bool = True,
+    force: bool = False,
 ) -> dict:
-    """Train one registry CIFAR-10 model; write the checkpoint and its per-epoch log.
+    """Train one registry CIFAR-10 model; write the checkpoint and its per-epoch log
+    (:class:`lst.train.RunOutput`: nothing is left behind by a failed run).
 
     ``out`` is the checkpoint path (``.safetensors``); the log goes beside it as
     ``<stem>.log.csv`` (epoch, loss, train and test accuracy, learning rate, seconds).
@@ -284,9 +286,10 @@ def train_cifar(
     from tqdm import tqdm
 
     from .registry import count_params
-    from .train import accuracy, run_epoch, save_run, write_log
+    from .train import RunOutput, accuracy, run_epoch
 
     info = _check_cifar_model(config.model)
+    run = RunOutput(out, force=force)
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
@@ -301,8 +304,6 @@ def train_cifar(
         _parameter_groups(model, config.weight_decay), lr=config.lr, momentum=config.momentum
     )
     loss_fn = nn.CrossEntropyLoss()
-    out_path = Path(out) if out else None
-    log_path = out_path.with_name(out_path.stem + ".log.csv") if out_path else None
     steps = (len(x_train) + config.batch_size - 1) // config.batch_size
     bar = tqdm(
         total=config.epochs * steps,
@@ -346,8 +347,10 @@ def train_cifar(
             }
             log_rows.append(row)
             bar.set_postfix(epoch=epoch + 1, loss=f"{row['loss']:.4f}", test=f"{test_acc:.2f}")
-            if log_path:
-                write_log(log_path, log_rows)
+            run.write_log(log_rows)
+    except BaseException:
+        run.discard()
+        raise
     finally:
         bar.close()
 
@@ -367,13 +370,11 @@ def train_cifar(
         "seconds": round(time.time() - start_time, 1),
         "checkpoint_rule": "last epoch",
     }
-    if out_path:
-        save_run(
-            out_path,
+    with run:
+        run.save(
             model,
             summary,
             config,
-            log_path,
             normalization=f"(p/255 - {list(CIFAR_MEAN)}) / {list(CIFAR_STD)}",
         )
     return summary

@@ -10,9 +10,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from .cliutil import UserError, add_data, add_json, emit
-from .errors import LSTError
+from .cliutil import (
+    UserError,
+    add_data,
+    add_force,
+    add_json,
+    emit,
+    finite_float,
+    int_at_least,
+    positive_float,
+    positive_int,
+    probability,
+)
+from .errors import ConfigError, LSTError
 
 __all__ = ["main"]
 
@@ -62,8 +74,12 @@ def cmd_data(args):
 
 
 def cmd_train(args):
+    from .registry import registry
     from .train import TrainConfig, train
 
+    if args.model not in registry() or registry()[args.model].dataset != "mnist":
+        names = ", ".join(k for k, v in registry().items() if v.dataset == "mnist")
+        raise ConfigError(f"--model {args.model!r} is not an MNIST model; choose one of {names}")
     config = TrainConfig(
         model=args.model,
         epochs=args.epochs,
@@ -79,8 +95,10 @@ def cmd_train(args):
         test_limit=args.test_limit,
         val_split=args.val_split,
     )
-    out = args.out or f"models/{args.model}.safetensors"
-    summary = train(config, data_dir=args.data_dir, out=out, progress=not args.no_progress)
+    out = args.out or f"build/train/{args.model}.safetensors"
+    summary = train(
+        config, data_dir=args.data_dir, out=out, progress=not args.no_progress, force=args.force
+    )
     emit(
         args,
         summary,
@@ -89,15 +107,46 @@ def cmd_train(args):
     )
 
 
+#: File types the plots can be written as (matplotlib picks the format by suffix).
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")
+
+
+def _check_plot(path, option: str, kind: str, *, force: bool) -> None:
+    """Refuse a plot path before any work: wrong suffix, a directory, a foreign file."""
+    from .outputs import check_files
+
+    if path is None:
+        return
+    if Path(path).suffix.lower() not in PLOT_SUFFIXES:
+        raise ConfigError(
+            f"{option} {path}: the file name must end in one of {', '.join(PLOT_SUFFIXES)}"
+        )
+    check_files([path], kind=kind, force=force)
+
+
+def _write_plot(path, kind: str, draw, *, force: bool, inputs=()) -> str:
+    from .outputs import write_files
+
+    write_files({path: draw}, kind=kind, inputs=inputs, force=force)
+    return str(path)
+
+
 def cmd_evaluate(args):
     from .evaluate import confusion_matrix, evaluate_checkpoint, plot_confusion
 
+    _check_plot(args.confusion, "--confusion", "confusion", force=args.force)
     r = evaluate_checkpoint(args.model, args.checkpoint, data_dir=args.data_dir)
     out = {k: r[k] for k in ("model", "params", "accuracy", "n", "correct", "checkpoint")}
     out["recorded_accuracy"] = r["recorded_accuracy"]
     if args.confusion:
         m = confusion_matrix(r["labels"], r["pred"])
-        out["confusion"] = str(plot_confusion(m, args.confusion, title=r["model"]))
+        out["confusion"] = _write_plot(
+            args.confusion,
+            "confusion",
+            lambda tmp: plot_confusion(m, tmp, title=r["model"]),
+            force=args.force,
+            inputs=[r["checkpoint"]],
+        )
         out["confusion_matrix"] = m.tolist()
     emit(
         args,
@@ -110,7 +159,17 @@ def cmd_evaluate(args):
 def cmd_embeddings(args):
     from .evaluate import plot_embeddings
 
-    r = plot_embeddings(args.model, args.checkpoint, args.index, args.out, data_dir=args.data_dir)
+    _check_plot(args.out, "--out", "embeddings", force=args.force)
+    result = {}
+
+    def draw(tmp):
+        result.update(
+            plot_embeddings(args.model, args.checkpoint, args.index, tmp, data_dir=args.data_dir)
+        )
+
+    inputs = [args.checkpoint] if args.checkpoint else []
+    result["out"] = _write_plot(args.out, "embeddings", draw, force=args.force, inputs=inputs)
+    r = result
     emit(args, r, f"test digit #{r['index']} (label {r['label']}) -> {r['out']}")
 
 
@@ -149,26 +208,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a model (defaults: the paper's recipe)")
     p.add_argument("--model", default="lst1")
-    p.add_argument("--epochs", type=int, default=300)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--weight-decay", type=float, default=1e-5)
-    p.add_argument("--batch-size", type=int, default=1000)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=positive_int, default=300)
+    p.add_argument("--lr", type=positive_float, default=2e-3)
+    p.add_argument("--weight-decay", type=finite_float, default=1e-5)
+    p.add_argument("--batch-size", type=positive_int, default=1000)
+    p.add_argument("--seed", type=int_at_least(0), default=0)
     p.add_argument("--schedule", choices=("constant", "cosine"), default="constant")
-    p.add_argument("--lr-min-ratio", type=float, default=0.0, help="cosine floor as lr fraction")
-    p.add_argument("--dropout", type=float, default=0.1)
     p.add_argument(
-        "--threads", type=int, default=2, help="torch threads (fixed for reproducibility)"
+        "--lr-min-ratio", type=finite_float, default=0.0, help="cosine floor as lr fraction"
     )
-    p.add_argument("--train-limit", type=int, default=None, help="use the first N training images")
-    p.add_argument("--test-limit", type=int, default=None, help="use the first N test images")
+    p.add_argument("--dropout", type=probability, default=0.1)
+    p.add_argument(
+        "--threads", type=positive_int, default=2, help="torch threads (fixed for reproducibility)"
+    )
+    p.add_argument(
+        "--train-limit", type=positive_int, default=None, help="use the first N training images"
+    )
+    p.add_argument(
+        "--test-limit", type=positive_int, default=None, help="use the first N test images"
+    )
     p.add_argument(
         "--val-split",
-        type=int,
+        type=int_at_least(0),
         default=0,
         help="hold out the last N training images for validation",
     )
-    p.add_argument("--out", default=None, help="checkpoint path (default models/MODEL.safetensors)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="checkpoint path (default build/train/MODEL.safetensors; the log goes beside it)",
+    )
+    add_force(p, "an existing checkpoint or log that 'lst train' did not write")
     p.add_argument("--no-progress", action="store_true")
     add_data(p)
     add_json(p)
@@ -178,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True)
     p.add_argument("--checkpoint", default=None, help="default: the shipped checkpoint")
     p.add_argument("--confusion", default=None, metavar="PNG", help="write a confusion matrix plot")
+    add_force(p, "an existing plot file that 'lst evaluate' did not write")
     add_data(p)
     add_json(p)
     p.set_defaults(func=cmd_evaluate)
@@ -185,8 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("embeddings", help="plot row and column representations of a test digit")
     p.add_argument("--model", default="lst1")
     p.add_argument("--checkpoint", default=None)
-    p.add_argument("--index", type=int, default=0, help="test image index")
-    p.add_argument("--out", default="build/embeddings.png")
+    p.add_argument("--index", type=int_at_least(0), default=0, help="test image index")
+    p.add_argument("--out", default="build/embeddings.png", help="plot file (.png, .pdf, .svg)")
+    add_force(p, "an existing plot file that 'lst embeddings' did not write")
     add_data(p)
     add_json(p)
     p.set_defaults(func=cmd_embeddings)
@@ -208,7 +280,7 @@ _EXTENSIONS: list = []
 def _load_extensions():
     import importlib
 
-    for name in ("quant.cli", "hw.cli", "sim.cli", "lst.tdcli"):
+    for name in ("quant.cli", "hw.cli", "sim.cli", "lst.tdcli", "boards.cli"):
         try:
             mod = importlib.import_module(name)
         except ModuleNotFoundError as exc:

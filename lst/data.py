@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import shutil
 import sys
 import tempfile
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,62 +105,127 @@ def default_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     return Path("data/mnist")
 
 
-def _read_bytes(path: Path) -> bytes:
-    # Recognise gzip by its magic bytes, whatever the file is called.
+#: Largest IDX payload read (bytes): far above MNIST's 47 MB, far below memory.
+MAX_IDX_BYTES = 1 << 30
+
+
+def _open_idx(path: Path):
+    # Recognise gzip by its magic bytes, whatever the file is called; inflate lazily so
+    # that no more is ever decompressed than the header promises (plus one byte).
+    f = open(path, "rb")  # noqa: SIM115 - returned to the caller's with-block
+    if f.read(2) == b"\x1f\x8b":
+        f.seek(0)
+        return gzip.GzipFile(fileobj=f, mode="rb"), f
+    f.seek(0)
+    return f, f
+
+
+def _read_exact(stream, n: int, path: Path) -> bytes:
+    chunks, left = [], n
+    while left > 0:
+        chunk = stream.read(min(left, 1 << 24))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _content_sha256(path: Path) -> str:
+    """sha256 of a file's uncompressed content, inflating at most :data:`MAX_IDX_BYTES`."""
+    h, total = hashlib.sha256(), 0
     try:
-        blob = path.read_bytes()
-        return gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise DataError(f"{path}: cannot read ({exc})") from None
+        stream, raw = _open_idx(path)
+        with raw, stream:
+            while chunk := stream.read(1 << 20):
+                total += len(chunk)
+                if total > MAX_IDX_BYTES + (1 << 20):
+                    raise DataError(f"{path}: inflates to more than {MAX_IDX_BYTES} bytes")
+                h.update(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{path}: cannot read: corrupt or truncated ({exc})") from None
+    return h.hexdigest()
 
 
 def read_idx(path: str | os.PathLike, *, expected_ndim: int | None = None) -> np.ndarray:
     """Read one IDX file (raw or gzip) and return its contents as a uint8 array.
 
+    The header is checked before the payload is read: dimensions whose product exceeds
+    :data:`MAX_IDX_BYTES`, or disagrees with a raw file's length, are refused without
+    allocating, and a gzip stream is inflated only as far as the header allows.
+
     Raises
     ------
     DataError
-        If the file cannot be read, the magic number is wrong, the element type is
-        not unsigned byte, the dimension count differs from ``expected_ndim``, or the
-        payload length does not match the header.
+        If the file cannot be read or inflated, the magic number is wrong, the element
+        type is not unsigned byte, the dimension count differs from ``expected_ndim``, or
+        the payload length does not match the header.
     """
     path = Path(path)
-    data = _read_bytes(path)
-    if len(data) < 4:
-        raise DataError(f"{path}: truncated: {len(data)} bytes, no IDX header")
-    if data[0] != 0 or data[1] != 0:
+    try:
+        stream, raw = _open_idx(path)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        with raw, stream:
+            return _parse_idx(path, stream, raw, expected_ndim)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{path}: cannot read: corrupt or truncated ({exc})") from None
+
+
+def _parse_idx(path: Path, stream, raw, expected_ndim: int | None) -> np.ndarray:
+    magic = _read_exact(stream, 4, path)
+    if len(magic) < 4:
+        raise DataError(f"{path}: truncated: {len(magic)} bytes, no IDX header")
+    if magic[0] != 0 or magic[1] != 0:
         raise DataError(
-            f"{path}: wrong magic number 0x{data[:4].hex()}: not an IDX file "
+            f"{path}: wrong magic number 0x{magic.hex()}: not an IDX file "
             "(expected 0x00000801 for labels or 0x00000803 for images)"
         )
-    dtype_code, ndim = data[2], data[3]
+    dtype_code, ndim = magic[2], magic[3]
     if dtype_code != _IDX_UBYTE:
         raise DataError(
-            f"{path}: wrong magic number 0x{data[:4].hex()}: element type 0x{dtype_code:02x}, "
+            f"{path}: wrong magic number 0x{magic.hex()}: element type 0x{dtype_code:02x}, "
             "expected unsigned byte (0x08)"
         )
     if expected_ndim is not None and ndim != expected_ndim:
         raise DataError(
-            f"{path}: wrong magic number 0x{data[:4].hex()}: {ndim} dimensions, "
+            f"{path}: wrong magic number 0x{magic.hex()}: {ndim} dimensions, "
             f"expected {expected_ndim}"
         )
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise DataError(f"{path}: truncated header: {len(data)} bytes, need {header}")
-    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(dims, dtype=np.int64)) if dims else 1
-    payload = len(data) - header
-    if payload < expected:
+    dim_bytes = _read_exact(stream, 4 * ndim, path)
+    if len(dim_bytes) < 4 * ndim:
         raise DataError(
-            f"{path}: truncated: header says {'x'.join(map(str, dims))} = {expected} bytes "
-            f"of data, file has {payload}"
+            f"{path}: truncated header: {4 + len(dim_bytes)} bytes, need {4 + 4 * ndim}"
         )
-    if payload > expected:
+    dims = tuple(int.from_bytes(dim_bytes[4 * i : 4 * i + 4], "big") for i in range(ndim))
+    shape = "x".join(map(str, dims))
+    expected = math.prod(dims)  # exact integer: no overflow
+    if expected > MAX_IDX_BYTES:
         raise DataError(
-            f"{path}: {payload - expected} bytes of trailing data after "
-            f"{'x'.join(map(str, dims))} items"
+            f"{path}: header says {shape} = {expected} bytes, more than the "
+            f"{MAX_IDX_BYTES} allowed; not an MNIST file"
         )
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims).copy()
+    if stream is raw:
+        payload = os.fstat(raw.fileno()).st_size - 4 - 4 * ndim
+        if payload < expected:
+            raise DataError(
+                f"{path}: truncated: header says {shape} = {expected} bytes of data, "
+                f"file has {payload}"
+            )
+        if payload > expected:
+            raise DataError(
+                f"{path}: {payload - expected} bytes of trailing data after {shape} items"
+            )
+    data = _read_exact(stream, expected + 1, path)
+    if len(data) < expected:
+        raise DataError(
+            f"{path}: truncated: header says {shape} = {expected} bytes "
+            f"of data, file has {len(data)}"
+        )
+    if len(data) > expected:
+        raise DataError(f"{path}: trailing data after {shape} items")
+    return np.frombuffer(data, dtype=np.uint8, count=expected).reshape(dims).copy()
 
 
 def _find(data_dir: Path, stem: str) -> Path | None:
@@ -225,7 +292,7 @@ def verify(data_dir: str | os.PathLike | None = None) -> dict[str, str]:
             result[stem] = "missing"
             continue
         try:
-            got = _sha256(_read_bytes(path))
+            got = _content_sha256(path)
         except DataError as exc:
             result[stem] = str(exc)
             continue
@@ -254,7 +321,7 @@ def download(
         existing = _find(root, stem)
         if existing is not None and not force:
             try:
-                if _sha256(_read_bytes(existing)) == digest:
+                if _content_sha256(existing) == digest:
                     log(f"{existing}: present, sha256 ok")
                     continue
             except DataError:

@@ -8,6 +8,7 @@ import numpy as np
 
 from .arch import default_checkpoint, normalize
 from .data import load_mnist
+from .errors import ConfigError
 
 __all__ = ["confusion_matrix", "evaluate_checkpoint", "plot_confusion", "plot_embeddings"]
 
@@ -132,25 +133,49 @@ def plot_embeddings(model: str, checkpoint, index: int, out, *, data_dir=None) -
     net, _ = load_model(path, model)
     test = load_mnist("test", data_dir)
     if not 0 <= index < len(test):
-        raise ValueError(f"index must be in 0..{len(test) - 1}, not {index}")
+        raise ConfigError(f"--index must be in 0..{len(test) - 1}, not {index}")
     img = test.images[index]
     with torch.no_grad():
         x = torch.from_numpy(normalize(img[None]))
         embeddings = net.get_embeddings(x)
         pred = int(net(x).argmax(dim=1))
+    n = img.shape[0]
     cols = 1 + 2 * len(embeddings)
-    fig, axes = plt.subplots(1, cols, figsize=(2.6 * cols, 3.0))
-    axes[0].imshow(img, cmap="gray")
-    axes[0].set_title(f"test #{index}: label {test.labels[index]}, predicted {pred}", fontsize=8)
+    fig, axes = plt.subplots(1, cols, figsize=(3.1 * cols, 3.6), layout="constrained")
+    ticks = [0, 7, 14, 21, n - 1]
+    pix = axes[0].imshow(img, cmap="gray", vmin=0, vmax=255)
+    axes[0].set_title(f"input: label {test.labels[index]}, predicted {pred}", fontsize=9)
+    axes[0].set(xlabel="image column k", ylabel="image row i")
+    bars = [fig.colorbar(pix, ax=axes[0], shrink=0.75, label="pixel value p")]
     for b, (e, y) in enumerate(embeddings):
-        for k, (name, t) in enumerate((("E (rows)", e), ("Y (columns)", y))):
+        # E[i, j]: image row i through the row map, output j. Y[i, j]: column j of E
+        # through the column map, output i.
+        panels = (
+            ("E", e, "row-map output j", "image row i"),
+            ("Y", y, "row-map output j (column of E)", "column-map output i"),
+        )
+        for k, (name, t, xlabel, ylabel) in enumerate(panels):
             ax = axes[1 + 2 * b + k]
-            ax.imshow(t[0].numpy(), cmap="coolwarm", vmin=-1, vmax=1)
-            ax.set_title(f"block {b + 1}: {name}", fontsize=8)
+            act = ax.imshow(t[0].numpy(), cmap="coolwarm", vmin=-1, vmax=1)
+            ax.set_title(f"block {b + 1}: {name}", fontsize=9)
+            ax.set(xlabel=xlabel, ylabel=ylabel)
+    bars.append(fig.colorbar(act, ax=list(axes[1:]), shrink=0.75, label="activation (tanh output)"))
+    for bar in bars:
+        bar.ax.tick_params(labelsize=7)
+        bar.ax.yaxis.label.set_fontsize(8)
     for ax in axes:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.tight_layout()
+        ax.set_xticks(ticks)
+        ax.set_yticks(ticks)
+        ax.tick_params(labelsize=7)
+        ax.xaxis.label.set_fontsize(8)
+        ax.yaxis.label.set_fontsize(8)
+    fig.suptitle(
+        f"{net.arch.name}, MNIST test image #{index}, X = p/127.5 − 1. Row stage: "
+        "E = tanh(X·W1ᵀ + b1), every image row through one shared map.\nColumn stage: "
+        "Y = tanh(W2·E + b2), every column of E through one shared map."
+        + (" Each block feeds its Y to the next." if len(embeddings) > 1 else ""),
+        fontsize=9,
+    )
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)

@@ -35,7 +35,15 @@ from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["REGISTRY", "check_dir", "check_files", "output_dir", "write_dir", "write_files"]
+__all__ = [
+    "REGISTRY",
+    "check_dir",
+    "check_files",
+    "output_dir",
+    "write_dir",
+    "write_files",
+    "write_into",
+]
 
 #: Name of the registry file in every directory ``lst`` writes into.
 REGISTRY = ".lst-outputs.json"
@@ -282,3 +290,38 @@ def write_files(
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
     return targets
+
+
+def write_into(
+    directory: PathLike,
+    names: Iterable[str],
+    *,
+    kind: str,
+    write: Callable[[Path], None],
+    inputs: Iterable[PathLike] = (),
+    force: bool = False,
+) -> list[Path]:
+    """Write a fixed set of files into a shared ``directory`` (e.g. ``docs/``).
+
+    ``write(tmp)`` writes the files ``names`` into a temporary directory; they are then
+    moved into ``directory`` by :func:`write_files`, with its rules. Returns their paths.
+    """
+    directory = Path(directory)
+    names = list(names)
+    check_files([directory / n for n in names], kind=kind, inputs=inputs, force=force)
+    real = _real(directory)
+    real.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".lst-tmp-", dir=real))
+    try:
+        write(tmp)
+        missing = [n for n in names if not (tmp / n).is_file()]
+        if missing:
+            raise RuntimeError(f"writer did not produce {missing}")  # a bug, not a user error
+        return write_files(
+            {directory / n: (lambda dst, src=tmp / n: shutil.copyfile(src, dst)) for n in names},
+            kind=kind,
+            inputs=inputs,
+            force=force,
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

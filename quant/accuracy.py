@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from pathlib import Path
 
@@ -11,7 +10,9 @@ import numpy as np
 
 from lst.arch import LST_MODELS, default_checkpoint
 from lst.checkpoint import load_lst_checkpoint
+from lst.cliutil import dumps
 from lst.data import load_mnist
+from lst.outputs import check_files, write_files
 
 from .contract import FixedConfig
 from .fixed import FixedFormat
@@ -39,11 +40,14 @@ def accuracy_report(
     act_frac: int | None = None,
     tanh_frac: int | None = None,
     activation: str = "tanh",
+    allow_saturation: bool = True,
 ) -> dict:
     """``{"model", "format", "float_accuracy", "fixed_accuracy", "n", ...}`` on the test set.
 
     ``fmt`` is a weight format (``q5.7``) or ``autoN`` (see :func:`quant.quantize.auto_format`).
-    The float side is the float64 NumPy reference on the checkpoint's weights.
+    The float side is the float64 NumPy reference on the checkpoint's weights. Unless
+    ``allow_saturation``, a weight or bias that saturates raises
+    :class:`~quant.quantize.QuantizationError`.
     """
     path = Path(checkpoint) if checkpoint else default_checkpoint(model)
     arch, tensors, meta = load_lst_checkpoint(path, model)
@@ -54,6 +58,8 @@ def accuracy_report(
         weight = FixedFormat.parse(fmt)
     config = FixedConfig(weight, act_frac, tanh_frac, activation)
     qm = quantize_tensors(arch, tensors, config, source={"path": str(path)})
+    if not allow_saturation:
+        qm.check_saturation()
     fixed = GoldenModel(qm)(test.images, intermediates=True)
     logits, inter = float_forward(arch, tensors, test.images)
     float_pred = np.argmax(logits, axis=1)
@@ -73,7 +79,7 @@ def accuracy_report(
         "fixed_accuracy": _pct(fixed.classes, test.labels),
         "n": len(test),
         "agreement": _pct(fixed.classes, float_pred),
-        "saturated": qm.total_saturated,
+        **qm.quantization_counts(),
         "checkpoint": str(path),
         "checkpoint_sha256": sha256_file(path),
         "recorded_float_accuracy": meta.get("test_accuracy"),
@@ -92,7 +98,13 @@ def narrowest_within(rows: list[dict], tol: float = TOLERANCE_PP) -> dict | None
 
 
 def sweep(
-    models=tuple(LST_MODELS), widths=range(6, 17), *, data_dir=None, out_dir=None, progress=True
+    models=tuple(LST_MODELS),
+    widths=range(6, 17),
+    *,
+    data_dir=None,
+    out_dir=None,
+    progress=True,
+    force=False,
 ) -> dict:
     """Fixed-point accuracy against weight width for each model; table + PNG in ``out_dir``.
 
@@ -102,6 +114,8 @@ def sweep(
     """
     from tqdm import tqdm
 
+    if out_dir:
+        check_files(sweep_files(Path(out_dir)).values(), kind="accuracy-sweep", force=force)
     test = load_mnist("test", data_dir)
     rows = []
     summary = {}
@@ -133,23 +147,46 @@ def sweep(
         summary[model] = best["format"] if best else None
     result = {"rows": rows, "narrowest_within_0.05pp": summary, "n": len(test)}
     if out_dir:
-        result["files"] = write_sweep(result, Path(out_dir))
+        result["files"] = write_sweep(result, Path(out_dir), force=force)
     return result
 
 
-def write_sweep(result: dict, out_dir: Path) -> dict:
+def sweep_files(out_dir: Path) -> dict[str, Path]:
+    """The files :func:`write_sweep` writes, by type."""
+    return {t: out_dir / f"accuracy-sweep.{t}" for t in ("csv", "png", "md", "json")}
+
+
+def write_sweep(result: dict, out_dir: Path, *, force: bool = False) -> dict:
+    """Write the sweep's table (CSV, Markdown, JSON) and plot into ``out_dir`` through
+    :func:`lst.outputs.write_files` (atomic; only this command's files are replaced)."""
+    files = sweep_files(out_dir)
+    rows = result["rows"]
+
+    def write_csv(path):
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+
+    write_files(
+        {
+            files["csv"]: write_csv,
+            files["png"]: lambda path: _plot_sweep(rows, path),
+            files["md"]: lambda path: path.write_text(_sweep_markdown(result)),
+            files["json"]: lambda path: path.write_text(dumps(result, indent=2) + "\n"),
+        },
+        kind="accuracy-sweep",
+        force=force,
+    )
+    return {t: str(files[t]) for t in ("csv", "png", "md")}
+
+
+def _plot_sweep(rows: list[dict], png: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rows = result["rows"]
-    csv_path = out_dir / "accuracy-sweep.csv"
-    with open(csv_path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
     models = list(dict.fromkeys(r["model"] for r in rows))
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for m in models:
@@ -172,10 +209,12 @@ def write_sweep(result: dict, out_dir: Path) -> dict:
     ax.legend(fontsize=7, ncol=2)
     ax.set_title("Fixed-point accuracy against width (10,000 test images)")
     fig.tight_layout()
-    png = out_dir / "accuracy-sweep.png"
-    fig.savefig(png, dpi=120)
+    fig.savefig(png, dpi=120, format="png")
     plt.close(fig)
-    md = out_dir / "accuracy-sweep.md"
+
+
+def _sweep_markdown(result: dict) -> str:
+    rows = result["rows"]
     lines = [
         "# Fixed-point accuracy against width",
         "",
@@ -197,6 +236,4 @@ def write_sweep(result: dict, out_dir: Path) -> dict:
     for m, f in result["narrowest_within_0.05pp"].items():
         lines.append(f"- {m}: {f or 'none in the sweep'}")
     lines += ["", "![accuracy against width](accuracy-sweep.png)", ""]
-    md.write_text("\n".join(lines))
-    (out_dir / "accuracy-sweep.json").write_text(json.dumps(result, indent=2) + "\n")
-    return {"csv": str(csv_path), "png": str(png), "md": str(md)}
+    return "\n".join(lines)

@@ -2,23 +2,56 @@
 
 from __future__ import annotations
 
-from lst.cliutil import add_data, add_json, emit
+from lst.cliutil import ConfigError, add_data, add_force, add_json, emit
 
 __all__ = ["register"]
 
 
-def cmd_quantize(args):
-    from .export import write_quantized
+def quantize_for_command(checkpoint, fmt, *, model=None, allow_saturation=False):
+    """Quantize a checkpoint for a command: report the saturated and rounded-to-zero
+    counts on stderr, and refuse (:class:`~quant.quantize.QuantizationError`) when any
+    weight or bias saturates unless ``allow_saturation``. Returns the quantized model."""
+    import sys
+
     from .quantize import quantize_checkpoint
 
-    qm = quantize_checkpoint(args.checkpoint, args.format, model=args.model, strict=args.strict)
-    manifest = write_quantized(qm, args.out)
+    qm = quantize_checkpoint(checkpoint, fmt, model=model)
+    if not allow_saturation:
+        qm.check_saturation()
+    c = qm.quantization_counts()
+    print(
+        f"quantized {qm.arch.name} to {qm.config.weight.name}: {c['saturated']} saturated, "
+        f"{c['rounded_to_zero']} rounded to zero",
+        file=sys.stderr,
+    )
+    return qm
+
+
+def add_quantize_args(p) -> None:
+    """``--allow-saturation``, for every command that quantizes."""
+    p.add_argument(
+        "--allow-saturation",
+        action="store_true",
+        help="go on although some weights or biases saturate (the network then changes)",
+    )
+
+
+def cmd_quantize(args):
+    from lst.outputs import check_dir
+
+    from .export import write_quantized
+
+    # Refuse a bad --out before any work.
+    check_dir(args.out, kind="quantize", inputs=[args.checkpoint], force=args.force)
+    qm = quantize_for_command(
+        args.checkpoint, args.format, model=args.model, allow_saturation=args.allow_saturation
+    )
+    manifest = write_quantized(qm, args.out, force=args.force)
     obj = {
         "model": manifest["model"],
         "format": qm.config.weight.name,
         "out": str(args.out),
-        "saturated": qm.total_saturated,
-        "saturated_by_tensor": {k: v for k, v in qm.saturated.items() if v},
+        **qm.quantization_counts(),
         "accumulator_ranges": manifest["accumulator_ranges"],
         "checkpoint_sha256": qm.source["sha256"],
         "files": sorted(manifest["files_sha256"]),
@@ -35,8 +68,10 @@ def cmd_accuracy(args):
 
     if args.sweep:
         models = [args.model] if args.model else ["lst1", "lst2", "reslst3"]
-        lo, hi = (int(v) for v in args.widths.split("-"))
-        result = sweep(models, range(lo, hi + 1), data_dir=args.data_dir, out_dir=args.out)
+        lo, hi = args.widths
+        result = sweep(
+            models, range(lo, hi + 1), data_dir=args.data_dir, out_dir=args.out, force=args.force
+        )
         lines = [
             f"{r['model']:<8} {r['width']:>2} bits {r['format']:<7} float {r['float_accuracy']:.2f}"
             f"  fixed {r['fixed_accuracy']:.2f}  ({r['delta_pp']:+.2f} pp)"
@@ -46,7 +81,7 @@ def cmd_accuracy(args):
         emit(args, result, "\n".join(lines))
         return
     if not args.model:
-        raise ValueError("--model is required (or use --sweep)")
+        raise ConfigError("--model is required (or use --sweep)")
     r = accuracy_report(
         args.model,
         args.checkpoint,
@@ -55,6 +90,7 @@ def cmd_accuracy(args):
         act_frac=args.act_frac,
         tanh_frac=args.tanh_frac,
         activation=args.activation,
+        allow_saturation=args.allow_saturation,
     )
     emit(
         args,
@@ -64,6 +100,22 @@ def cmd_accuracy(args):
     )
 
 
+def _width_range(text: str) -> tuple[int, int]:
+    import argparse
+
+    from .contract import MAX_WEIGHT_WIDTH, MIN_WEIGHT_WIDTH
+
+    try:
+        lo, hi = (int(v) for v in text.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a range such as 6-16") from None
+    if not MIN_WEIGHT_WIDTH <= lo <= hi <= MAX_WEIGHT_WIDTH:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: widths must satisfy {MIN_WEIGHT_WIDTH} <= low <= high <= {MAX_WEIGHT_WIDTH}"
+        )
+    return lo, hi
+
+
 def register(sub):
 
     p = sub.add_parser("quantize", help="quantize a checkpoint to fixed-point ROM images")
@@ -71,7 +123,8 @@ def register(sub):
     p.add_argument("--model", default=None, help="needed only if the checkpoint does not say")
     p.add_argument("--format", default="q5.7", help="weight format, e.g. q5.7, q3.5 or auto8")
     p.add_argument("--out", required=True, help="output directory")
-    p.add_argument("--strict", action="store_true", help="fail if any value saturates")
+    add_force(p)
+    add_quantize_args(p)
     add_json(p)
     p.set_defaults(func=cmd_quantize)
 
@@ -83,8 +136,10 @@ def register(sub):
     p.add_argument("--tanh-frac", type=int, default=None, help="tanh input fractional bits")
     p.add_argument("--activation", choices=("tanh", "paper"), default="tanh")
     p.add_argument("--sweep", action="store_true", help="sweep weight widths for every model")
-    p.add_argument("--widths", default="6-16", help="sweep range, e.g. 6-16")
+    p.add_argument("--widths", type=_width_range, default=(6, 16), help="sweep range, e.g. 6-16")
     p.add_argument("--out", default="docs", help="where --sweep writes its table and plot")
+    add_force(p, "the --sweep files if 'lst accuracy --sweep' did not write them")
+    add_quantize_args(p)
     add_data(p)
     add_json(p)
     p.set_defaults(func=cmd_accuracy)

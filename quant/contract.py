@@ -34,14 +34,18 @@ from functools import cached_property
 import numpy as np
 
 from lst.arch import LSTArch
+from lst.errors import ConfigError
 
 from .fixed import FixedFormat, Overflow, Rounding, q
 
 __all__ = [
     "INPUT_FORMAT",
+    "MAX_WEIGHT_WIDTH",
+    "MIN_WEIGHT_WIDTH",
     "FixedConfig",
     "Stage",
     "bits_for_count",
+    "logit_format",
     "stages",
 ]
 
@@ -55,6 +59,11 @@ DEFAULT_FORMAT = "q5.7"
 def bits_for_count(n: int) -> int:
     """Extra accumulator bits to add ``n`` values of one format: ``ceil(log2(n))``."""
     return max(0, math.ceil(math.log2(n)))
+
+
+#: Weight widths the contract supports: at least a sign and one bit, at most one
+#: DSP48E1 multiplier port (18 bits), which also keeps every accumulator within int64.
+MIN_WEIGHT_WIDTH, MAX_WEIGHT_WIDTH = 2, 18
 
 
 @dataclass(frozen=True)
@@ -87,17 +96,22 @@ class FixedConfig:
         w = w.with_modes(rounding=Rounding.HALF_UP, overflow=Overflow.SATURATE)
         object.__setattr__(self, "weight", w)
         if not w.signed:
-            raise ValueError(f"weight format must be signed, not {w.name}")
+            raise ConfigError(f"weight format must be signed, not {w.name}")
+        if not MIN_WEIGHT_WIDTH <= w.width <= MAX_WEIGHT_WIDTH:
+            raise ConfigError(
+                f"weight format {w.name} is {w.width} bits; the contract supports "
+                f"{MIN_WEIGHT_WIDTH} to {MAX_WEIGHT_WIDTH}"
+            )
         if self.act_frac is None:
             object.__setattr__(self, "act_frac", w.frac)
         if self.tanh_frac is None:
             object.__setattr__(self, "tanh_frac", self.act_frac + 1)
         if not 1 <= self.act_frac <= 16:
-            raise ValueError(f"activation fractional bits must be 1..16, not {self.act_frac}")
+            raise ConfigError(f"activation fractional bits must be 1..16, not {self.act_frac}")
         if not 0 <= self.tanh_frac <= 18:
-            raise ValueError(f"tanh input fractional bits must be 0..18, not {self.tanh_frac}")
+            raise ConfigError(f"tanh input fractional bits must be 0..18, not {self.tanh_frac}")
         if self.activation not in ACTIVATIONS:
-            raise ValueError(
+            raise ConfigError(
                 f"activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}"
             )
 
@@ -248,7 +262,7 @@ def _stage(name, tensor, bias_tensor, taps, outputs, x, cfg, narrow=True) -> Sta
     acc = FixedFormat(product.width + bits_for_count(taps + 1), product.frac)
     shift = acc.frac - cfg.tanh_in.frac if narrow else None
     if shift is not None and shift < 1:
-        raise ValueError(
+        raise ConfigError(
             f"{name}: the tanh input has {cfg.tanh_in.frac} fractional bits, as many as the "
             f"accumulator ({acc.frac}); lower tanh_frac"
         )
@@ -280,3 +294,22 @@ def stages(arch: LSTArch, cfg: FixedConfig) -> list[Stage]:
 def feature_format(arch: LSTArch, cfg: FixedConfig) -> FixedFormat:
     """Format of the image the output layer sees."""
     return stages(arch, cfg)[-1].x
+
+
+def logit_format(arch: LSTArch, cfg: FixedConfig) -> FixedFormat:
+    """Format of the logits on the core's result port: ``q16.14`` (for ``q5.7``) for
+    every model.
+
+    For LST-1 and LST-2 this is the output stage's accumulator format. ResLST-3's
+    accumulator is one bit wider by the generic bound (its features are ``q2.f``), but
+    its features never exceed ``2·(2^f − 1)`` in magnitude, not ``2^(f+1)``, so every
+    sum fits the same width: ``taps·2(2^f − 1)·2^(w−1) + 2^(f+w+1) < 2^(f+w+10)``.
+    The logits are the same exact integers, only carried in fewer bits.
+    """
+    st = stages(arch, cfg)[-1]
+    fmt = FixedFormat(cfg.act.width + cfg.weight.width + bits_for_count(st.taps + 1), st.acc.frac)
+    x_max = (2 if arch.residual else 1) * cfg.act_max
+    bound = st.taps * x_max * -cfg.weight.min_int + -st.bias.min_int
+    if bound > fmt.max_int:  # cannot happen (see above); kept as a guard
+        raise ConfigError(f"logits of {arch.name} need more than {fmt.width} bits")
+    return fmt

@@ -76,6 +76,7 @@ def write_quantized(qm: QuantizedLST, out_dir, *, force: bool = False) -> dict:
                 "format": fmt.name,
                 "layout": layout,
                 "saturated": int(qm.saturated.get(name, 0)),
+                "rounded_to_zero": int(qm.rounded_to_zero.get(name, 0)),
                 "min": int(values.min()),
                 "max": int(values.max()),
             }
@@ -109,6 +110,7 @@ def write_quantized(qm: QuantizedLST, out_dir, *, force: bool = False) -> dict:
             "stages": [st.to_dict() for st in qm.stages()],
             "accumulator_ranges": {k: list(v) for k, v in qm.accumulator_ranges().items()},
             "saturated_total": qm.total_saturated,
+            "rounded_to_zero_total": sum(qm.rounded_to_zero.values()),
             "source": qm.source,
             "roms": roms,
             "npz": "model.npz",

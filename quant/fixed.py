@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lst.errors import ConfigError
+
 __all__ = ["FixedFormat", "Overflow", "Rounding", "q", "round_shift"]
 
 
@@ -97,9 +99,9 @@ class FixedFormat:
         if not isinstance(self.frac, int) or isinstance(self.frac, bool):
             raise TypeError(f"frac must be an integer, not {self.frac!r}")
         if not 1 <= self.width <= 62:
-            raise ValueError(f"width must be between 1 and 62 bits, not {self.width}")
+            raise ConfigError(f"width must be between 1 and 62 bits, not {self.width}")
         if self.signed and self.width < 2:
-            raise ValueError("a signed format needs at least 2 bits")
+            raise ConfigError("a signed format needs at least 2 bits")
         object.__setattr__(self, "rounding", Rounding(self.rounding))
         object.__setattr__(self, "overflow", Overflow(self.overflow))
 
@@ -112,7 +114,7 @@ class FixedFormat:
             return name.with_modes(**kwargs) if kwargs else name
         m = _NAME.match(str(name).strip().lower())
         if not m:
-            raise ValueError(
+            raise ConfigError(
                 f"bad fixed-point format {name!r}: expected q<int>.<frac> such as q5.7 "
                 "(int bits include the sign) or uq<int>.<frac> for unsigned"
             )
@@ -192,7 +194,7 @@ class FixedFormat:
         bad = ~self.in_range(q)
         if bad.any():
             v = int(q[bad].flat[0])
-            raise ValueError(
+            raise ConfigError(
                 f"{what}: {int(bad.sum())} value(s) outside {self.name} "
                 f"[{self.min_int}, {self.max_int}], e.g. {v}"
             )
@@ -219,7 +221,7 @@ class FixedFormat:
         """
         x = np.asarray(x, dtype=np.float64)
         if not np.all(np.isfinite(x)):
-            raise ValueError("cannot quantize NaN or infinite values")
+            raise ConfigError("cannot quantize NaN or infinite values")
         scaled = np.ldexp(x, self.frac)
         if self.rounding is Rounding.FLOOR:
             r = np.floor(scaled)
@@ -261,7 +263,7 @@ def bits_for(lo: int, hi: int, signed: bool = True) -> int:
     """Smallest width whose integer range holds [lo, hi]."""
     if not signed:
         if lo < 0:
-            raise ValueError("an unsigned format cannot hold negative values")
+            raise ConfigError("an unsigned format cannot hold negative values")
         return max(1, int(hi).bit_length())
     w = 1
     while not (-(1 << (w - 1)) <= lo and hi <= (1 << (w - 1)) - 1):

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from lst.arch import LSTArch, get_arch
-from lst.checkpoint import CheckpointError, check_tensors, load_checkpoint
-from lst.errors import LSTError
+from lst.checkpoint import check_tensors, load_checkpoint, resolve_model
+from lst.errors import ConfigError, LSTError
 
 from .contract import INPUT_FORMAT, FixedConfig, Stage, stages
 from .fixed import FixedFormat
@@ -51,7 +51,8 @@ class QuantizedLST:
 
     ``ints`` maps checkpoint tensor names to int64 arrays: weights in
     ``config.weight``, biases in their stage's ``bias`` format (see :meth:`stages`).
-    ``saturated`` counts the values per tensor that were out of range and clamped.
+    ``saturated`` counts the values per tensor that were out of range and clamped;
+    ``rounded_to_zero`` the non-zero values that became 0 (too small for the format).
     """
 
     arch: LSTArch
@@ -59,6 +60,7 @@ class QuantizedLST:
     ints: dict[str, np.ndarray]
     saturated: dict[str, int] = field(default_factory=dict)
     source: dict = field(default_factory=dict)
+    rounded_to_zero: dict[str, int] = field(default_factory=dict)
 
     def stages(self) -> list[Stage]:
         return stages(self.arch, self.config)
@@ -82,6 +84,28 @@ class QuantizedLST:
     @property
     def total_saturated(self) -> int:
         return sum(self.saturated.values())
+
+    def quantization_counts(self) -> dict:
+        """Saturated and rounded-to-zero counts, in total and per tensor (non-zero only)."""
+        return {
+            "saturated": self.total_saturated,
+            "saturated_by_tensor": {k: v for k, v in self.saturated.items() if v},
+            "rounded_to_zero": sum(self.rounded_to_zero.values()),
+            "rounded_to_zero_by_tensor": {k: v for k, v in self.rounded_to_zero.items() if v},
+        }
+
+    def check_saturation(self) -> None:
+        """Raise :class:`QuantizationError` if any weight or bias saturated: a clamped
+        value changes the network, so commands refuse it unless told otherwise."""
+        total = self.total_saturated
+        if total:
+            worst = next(k for k, v in self.saturated.items() if v)
+            n_params = sum(int(np.size(v)) for v in self.ints.values())
+            raise QuantizationError(
+                f"{total} of {n_params} weights and biases saturate in {self.config.weight.name} "
+                f"(first in {worst}): the network would change; use a format with more "
+                "integer bits, or pass --allow-saturation"
+            )
 
     def accumulator_ranges(self) -> dict[str, tuple[int, int]]:
         """Exact extremes of every stage's accumulator over all possible inputs.
@@ -114,6 +138,7 @@ class QuantizedLST:
             "model": self.arch.name,
             "config": self.config.to_dict(),
             "saturated": self.saturated,
+            "rounded_to_zero": self.rounded_to_zero,
             "source": self.source,
         }
         np.savez(path, __meta__=np.array(json.dumps(meta)), **self.ints)
@@ -126,7 +151,12 @@ class QuantizedLST:
             ints = {k: z[k].astype(np.int64) for k in z.files if k != "__meta__"}
         arch = get_arch(meta["model"])
         return cls(
-            arch, FixedConfig.from_dict(meta["config"]), ints, meta["saturated"], meta["source"]
+            arch,
+            FixedConfig.from_dict(meta["config"]),
+            ints,
+            meta["saturated"],
+            meta["source"],
+            meta.get("rounded_to_zero", {}),
         )
 
 
@@ -166,6 +196,7 @@ def quantize_tensors(
     tensors = check_tensors(source.get("path", "tensors") if source else "tensors", arch, tensors)
     ints: dict[str, np.ndarray] = {}
     saturated: dict[str, int] = {}
+    to_zero: dict[str, int] = {}
     for st in stages(arch, config):
         w = tensors[st.tensor]
         b = tensors[st.bias_tensor]
@@ -177,14 +208,12 @@ def quantize_tensors(
         bq, n_b = st.bias.quantize(b, return_count=True)
         ints[st.tensor], ints[st.bias_tensor] = wq, bq
         saturated[st.tensor], saturated[st.bias_tensor] = n_w, n_b
-    total = sum(saturated.values())
-    if strict and total:
-        worst = next(k for k, v in saturated.items() if v)
-        raise QuantizationError(
-            f"{total} value(s) out of range of their format (first in {worst}, "
-            f"format {config.weight.name}); use a wider format or drop --strict"
-        )
-    return QuantizedLST(arch, config, ints, saturated, dict(source or {}))
+        to_zero[st.tensor] = int(np.count_nonzero((w != 0) & (wq == 0)))
+        to_zero[st.bias_tensor] = int(np.count_nonzero((b != 0) & (bq == 0)))
+    qm = QuantizedLST(arch, config, ints, saturated, dict(source or {}), to_zero)
+    if strict:
+        qm.check_saturation()
+    return qm
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -208,9 +237,7 @@ def quantize_checkpoint(
     that holds the model's weights (:func:`auto_format`).
     """
     tensors, meta = load_checkpoint(path)
-    name = model or meta.get("model")
-    if name is None:
-        raise CheckpointError(f"{path}: metadata names no model; pass --model")
+    name = resolve_model(path, tensors, meta, model)
     arch = get_arch(name)
     if isinstance(fmt, FixedConfig):
         config = fmt
@@ -218,7 +245,7 @@ def quantize_checkpoint(
         try:
             width = int(fmt[4:])
         except ValueError:
-            raise ValueError(f"bad format {fmt!r}: expected autoN, e.g. auto8") from None
+            raise ConfigError(f"bad format {fmt!r}: expected autoN, e.g. auto8") from None
         config = FixedConfig(weight=auto_format(width, check_tensors(path, arch, tensors), arch))
     else:
         config = FixedConfig.parse(fmt)

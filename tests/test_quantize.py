@@ -61,7 +61,7 @@ def test_saturation_counted_and_strict():
     qm = quantize_tensors(get_arch("lst1"), t, FixedConfig())
     assert qm.saturated["out.weight"] == 4  # 15.999 rounds to 2048: out of range too
     assert qm.ints["out.weight"][0, :5].tolist() == [2047, -2048, 2047, 2047, 384]
-    with pytest.raises(QuantizationError, match=r"4 value\(s\) out of range .*out.weight"):
+    with pytest.raises(QuantizationError, match=r"4 of 9474 weights and biases saturate .*out.weight"):
         quantize_tensors(get_arch("lst1"), t, FixedConfig(), strict=True)
 
 
@@ -76,7 +76,6 @@ def test_strict_cli_leaves_no_output(tmp_path, capsys):
                 str(path),
                 "--format",
                 "q1.3",
-                "--strict",
                 "--out",
                 str(out),
             ]
@@ -84,7 +83,7 @@ def test_strict_cli_leaves_no_output(tmp_path, capsys):
         == 2
     )
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "out of range" in err[0]
+    assert len(err) == 1 and "saturate" in err[0] and "--allow-saturation" in err[0]
     assert not out.exists() and list(tmp_path.iterdir()) == [path]
 
 
