@@ -1,0 +1,128 @@
+"""``sim/verify.py`` and ``lst verify`` (``make verify-full``) report every mismatch, and
+``sim/rtl_model.py`` runs the Verilator-built core with the golden model's call signature.
+
+The comparison is tested with stand-ins for the RTL model, behind the same call
+signature: one exact, and ones wrong in a single logit of a single image. The real
+RTL model runs a few stress images, with and without flow control.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pytest
+from qhelpers import sample_images
+
+import sim.verify
+from hw.config import CoreConfig
+from lst.cli import main
+from lst.data import load_mnist
+from quant.golden import GoldenModel, InferenceResult
+from quant.quantize import quantize_checkpoint
+from sim.rtl_model import RTLTiming
+
+CONFIG = CoreConfig(lanes=28)
+
+
+def fake_rtl(wrong_image: np.ndarray | None = None, *, cls: str = "other", delta: int = 1):
+    """An RTL model stand-in: the golden model, except one logit of ``wrong_image``.
+
+    ``cls="other"`` changes a logit that is not the largest (the class stays right);
+    ``cls="winner"`` lowers the largest below the runner-up (the class changes too).
+    """
+
+    class FakeRTL:
+        calls: ClassVar[list[int]] = []  # images per call
+
+        def __init__(self, config, **_):
+            self.golden = GoldenModel(quantize_checkpoint(config.checkpoint_path(), config.format))
+            self.ii = config.initiation_interval
+            self.timing = None
+
+        def __call__(self, images, *, gap=0.0, stall=0.0, seed=1, max_cycles=None):
+            r = self.golden(images)
+            logits, classes = r.logits.copy(), r.classes.copy()
+            FakeRTL.calls.append(len(images))
+            for n, img in enumerate(images):
+                if wrong_image is None or not np.array_equal(img, wrong_image):
+                    continue
+                best = int(classes[n])
+                if cls == "other":
+                    logits[n, (best + 1) % 10] += delta
+                else:
+                    logits[n, best] = np.sort(logits[n])[-2] - 1
+                    classes[n] = int(np.argmax(logits[n]))
+            n = len(images)
+            self.timing = RTLTiming(
+                n * self.ii + 100,
+                np.arange(n) * self.ii + 100 + self.ii,
+                np.arange(n) * self.ii + 100,
+            )
+            return InferenceResult(classes, logits)
+
+    return FakeRTL
+
+
+@pytest.fixture
+def data(fake_mnist):
+    return fake_mnist, load_mnist("test", fake_mnist, limit=7).images
+
+
+def test_exact_model_has_no_mismatches(monkeypatch, data):
+    data_dir, _ = data
+    fake = fake_rtl()
+    monkeypatch.setattr(sim.verify, "RTLModel", fake)
+    r = sim.verify.verify(CONFIG, data_dir=data_dir, limit=7, chunk=3, progress=False)
+    assert fake.calls == [3, 3, 1]
+    assert r["n"] == 7 and r["mismatches"] == 0 and r["class_mismatches"] == 0
+    assert r["first_mismatches"] == []
+    assert r["rtl_accuracy"] == r["golden_accuracy"]
+    assert r["initiation_interval_cycles"] == [CONFIG.initiation_interval]
+
+
+@pytest.mark.parametrize("index", [0, 4, 6])  # first chunk, a later chunk, the last image
+@pytest.mark.parametrize("cls", ["other", "winner"])
+def test_one_wrong_logit_is_a_mismatch(monkeypatch, data, index, cls):
+    data_dir, images = data
+    monkeypatch.setattr(sim.verify, "RTLModel", fake_rtl(images[index], cls=cls))
+    r = sim.verify.verify(CONFIG, data_dir=data_dir, limit=7, chunk=3, progress=False)
+    assert r["mismatches"] == 1
+    assert r["first_mismatches"] == [index]
+    assert r["class_mismatches"] == (1 if cls == "winner" else 0)
+
+
+@pytest.mark.parametrize("delta", [1, -1, 1 << 20])
+def test_cli_exit_code(monkeypatch, capsys, data, delta):
+    """``lst verify`` exits 2 with one line naming the image; 0 when all agree."""
+    data_dir, images = data
+    args = ["verify", "--limit", "7", "--data-dir", str(data_dir)]
+    monkeypatch.setattr(sim.verify, "RTLModel", fake_rtl())
+    assert main(args) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(sim.verify, "RTLModel", fake_rtl(images[5], delta=delta))
+    assert main(args) == 2
+    err = [s for s in capsys.readouterr().err.splitlines() if s.strip() and "img/s" not in s]
+    assert len(err) == 1 and err[0].startswith("lst: error:"), err  # progress bar aside
+    assert "1 image" in err[0] and "[5]" in err[0], err
+
+
+@pytest.mark.slow  # a Verilator build of the harness (1-2 minutes); CI also runs verify-full
+def test_rtl_model_matches_golden():
+    """The Verilator harness on stress images (extremes, noise), full rate and with idle
+    input and refused output cycles; intervals measured at the ports."""
+    from sim.rtl_model import RTLModel
+    from sim.runner import available
+
+    ok, why = available("verilator")
+    if not ok:
+        pytest.skip(why)
+    images = sample_images(seed=21, n=2)
+    want = GoldenModel(quantize_checkpoint(CONFIG.checkpoint_path(), CONFIG.format))(images)
+    rtl = RTLModel(CONFIG)
+    got = rtl(images)
+    assert got.logits.tolist() == want.logits.tolist()
+    assert got.classes.tolist() == want.classes.tolist()
+    assert set(rtl.timing.intervals.tolist()) == {CONFIG.initiation_interval}
+    got = rtl(images[::-1], gap=0.3, stall=0.6, seed=5)
+    assert got.logits.tolist() == want.logits[::-1].tolist()
