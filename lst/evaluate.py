@@ -88,10 +88,12 @@ def plot_confusion(m: np.ndarray, out, *, title: str = "") -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
 
     fig, ax = plt.subplots(figsize=(6.4, 5.6))
-    # Log colour scale so the off-diagonal errors stay visible next to ~1000 hits.
-    im = ax.imshow(np.log10(m + 1), cmap="Blues")
+    # Log colour scale (of count + 1, so that 0 maps to the bottom) so the off-diagonal
+    # errors stay visible next to ~1000 hits.
+    im = ax.imshow(m + 1, cmap="Blues", norm=LogNorm(vmin=1, vmax=max(2, int(m.max()) + 1)))
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
             if m[i, j]:
@@ -106,11 +108,18 @@ def plot_confusion(m: np.ndarray, out, *, title: str = "") -> Path:
                 )
     ax.set_xticks(range(m.shape[1]))
     ax.set_yticks(range(m.shape[0]))
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
     acc = 100.0 * np.trace(m) / max(1, m.sum())
-    ax.set_title(f"{title} confusion matrix, accuracy {acc:.2f} % (n={m.sum()})")
-    fig.colorbar(im, ax=ax, label="log10(count + 1)")
+    ax.set_title(
+        f"{title} confusion matrix (test images per true and predicted class)\n"
+        f"accuracy {acc:.2f} %: {np.trace(m):,} of {m.sum():,} on the diagonal",
+        fontsize=10,
+    )
+    counts = [c for c in (0, 1, 10, 100, 1000, 10000) if c <= max(1, int(m.max()))]
+    bar = fig.colorbar(im, ax=ax, label="images (log scale)")
+    bar.set_ticks([c + 1 for c in counts], labels=[f"{c:,}" for c in counts])
+    bar.minorticks_off()
     fig.tight_layout()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -140,30 +149,40 @@ def plot_embeddings(model: str, checkpoint, index: int, out, *, data_dir=None) -
         embeddings = net.get_embeddings(x)
         pred = int(net(x).argmax(dim=1))
     n = img.shape[0]
-    cols = 1 + 2 * len(embeddings)
-    fig, axes = plt.subplots(1, cols, figsize=(3.1 * cols, 3.6), layout="constrained")
+    blocks = len(embeddings)
+    # One row per block: the input beside block 1, then each block's E and Y.
+    fig, grid = plt.subplots(
+        blocks, 3, figsize=(9.6, 0.6 + 3.0 * blocks), layout="constrained", squeeze=False
+    )
     ticks = [0, 7, 14, 21, n - 1]
-    pix = axes[0].imshow(img, cmap="gray", vmin=0, vmax=255)
-    axes[0].set_title(f"input: label {test.labels[index]}, predicted {pred}", fontsize=9)
-    axes[0].set(xlabel="image column k", ylabel="image row i")
-    bars = [fig.colorbar(pix, ax=axes[0], shrink=0.75, label="pixel value p")]
+    pix = grid[0, 0].imshow(img, cmap="gray", vmin=0, vmax=255)
+    grid[0, 0].set_title(f"input: label {test.labels[index]}, predicted {pred}", fontsize=9)
+    grid[0, 0].set(xlabel="image column k", ylabel="image row i")
+    bars = [fig.colorbar(pix, ax=grid[0, 0], shrink=0.75, label="pixel value p")]
+    for b in range(1, blocks):
+        grid[b, 0].axis("off")
     for b, (e, y) in enumerate(embeddings):
-        # E[i, j]: image row i through the row map, output j. Y[i, j]: column j of E
-        # through the column map, output i.
+        # E[i, j]: row i of the block's input through the row map, output j.
+        # Y[i, j]: column j of E through the column map, output i.
+        rows = "image row i" if b == 0 else f"row i of block {b}'s Y"
         panels = (
-            ("E", e, "row-map output j", "image row i"),
+            ("E", e, "row-map output j", rows),
             ("Y", y, "row-map output j (column of E)", "column-map output i"),
         )
         for k, (name, t, xlabel, ylabel) in enumerate(panels):
-            ax = axes[1 + 2 * b + k]
+            ax = grid[b, 1 + k]
             act = ax.imshow(t[0].numpy(), cmap="coolwarm", vmin=-1, vmax=1)
             ax.set_title(f"block {b + 1}: {name}", fontsize=9)
             ax.set(xlabel=xlabel, ylabel=ylabel)
-    bars.append(fig.colorbar(act, ax=list(axes[1:]), shrink=0.75, label="activation (tanh output)"))
+    bars.append(
+        fig.colorbar(
+            act, ax=list(grid[:, 1:].ravel()), shrink=0.75, label="activation (tanh output)"
+        )
+    )
     for bar in bars:
         bar.ax.tick_params(labelsize=7)
         bar.ax.yaxis.label.set_fontsize(8)
-    for ax in axes:
+    for ax in grid.ravel():
         ax.set_xticks(ticks)
         ax.set_yticks(ticks)
         ax.tick_params(labelsize=7)
@@ -173,7 +192,7 @@ def plot_embeddings(model: str, checkpoint, index: int, out, *, data_dir=None) -
         f"{net.arch.name}, MNIST test image #{index}, X = p/127.5 − 1. Row stage: "
         "E = tanh(X·W1ᵀ + b1), every image row through one shared map.\nColumn stage: "
         "Y = tanh(W2·E + b2), every column of E through one shared map."
-        + (" Each block feeds its Y to the next." if len(embeddings) > 1 else ""),
+        + (" Each block's Y is the next block's X." if blocks > 1 else ""),
         fontsize=9,
     )
     out = Path(out)
