@@ -1,0 +1,261 @@
+"""``make bitstream``: the self-test's Vivado build plan for a Zybo Z7.
+
+:func:`write_plan` writes a self-contained directory (default ``build/<board>/``)::
+
+    lst_selftest.v          the whole design (core, self-test, MMCM), Verilog
+    lst_selftest.xdc        pin LOCs and I/O standards, the 125 MHz input clock, the
+                            MMCM output clock's name
+    lst_selftest.tcl        Vivado non-project flow: synthesis, placement, routing,
+                            timing and utilisation reports, bitstream; it stops with an
+                            error when routed timing is not met
+    build_lst_selftest.sh   runs it (``vivado -mode batch``); .bat and .json too
+    lst_selftest.debug.v    placeholder written by Amaranth
+    board.json              settings, part, MMCM dividers, images, sha256 of each file
+
+Amaranth writes the Verilog, XDC, TCL and scripts (``platform.build(...,
+do_build=False)``); this module adds the timing checks. The same settings give
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from lst.errors import ConfigError, LSTError
+from lst.jsonconfig import JSONConfig
+
+from .images import IMAGE_SOURCES
+from .mmcm import MMCMSettings
+from .zybo_z7 import BOARDS
+
+__all__ = ["TOP", "BoardBuild", "build_plan", "run_vivado", "write_plan"]
+
+#: The design's (top module's) name.
+TOP = "lst_selftest"
+#: The MMCM instance, as Vivado names it after synthesis.
+MMCM_PATH = "clkgen/mmcm"
+#: The Vivado releases the generated TCL is written for (non-project batch flow).
+VIVADO_VERSIONS = "2020.2 to 2024.2"
+
+
+@dataclass(frozen=True)
+class BoardBuild(JSONConfig):
+    """Settings of one board build.
+
+    Parameters
+    ----------
+    board : str
+        ``zybo-z7-10`` or ``zybo-z7-20``.
+    lanes, pixels_per_beat, format, checkpoint
+        The core's settings (see :class:`hw.config.CoreConfig`).
+    clock_mhz : float
+        The core's clock, made by the MMCM from 125 MHz (exactly, or within 0.1 %).
+    count : int
+        Self-test images in the ROM.
+    images : str
+        ``auto`` (MNIST test images if found, else stress images), ``mnist``, ``stress``.
+    """
+
+    board: str = "zybo-z7-10"
+    lanes: int = 28
+    pixels_per_beat: int = 1
+    format: str = "q5.7"
+    checkpoint: str = ""
+    clock_mhz: float = 100.0
+    count: int = 64
+    images: str = "auto"
+
+    def __post_init__(self):
+        if self.board not in BOARDS:
+            raise ConfigError(f"--board must be one of {', '.join(BOARDS)}, not {self.board!r}")
+        if self.images not in IMAGE_SOURCES:
+            raise ConfigError(
+                f"--images must be one of {', '.join(IMAGE_SOURCES)}, not {self.images!r}"
+            )
+        if not isinstance(self.count, int) or not 1 <= self.count <= 10_000:
+            raise ConfigError(f"--count must be 1 to 10000 images, not {self.count!r}")
+        if not (
+            isinstance(self.clock_mhz, int | float)
+            and math.isfinite(self.clock_mhz)
+            and self.clock_mhz > 0
+        ):
+            raise ConfigError(f"--clock-mhz must be a positive number, not {self.clock_mhz!r}")
+        try:
+            self.core_config()
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        self.mmcm()  # a clock the MMCM cannot make is refused here
+
+    def core_config(self):
+        from hw.config import CoreConfig
+
+        return CoreConfig(
+            lanes=self.lanes,
+            pixels_per_beat=self.pixels_per_beat,
+            format=self.format,
+            checkpoint=self.checkpoint,
+        )
+
+    def mmcm(self) -> MMCMSettings:
+        from .mmcm import mmcm_settings
+
+        return mmcm_settings(self.clock_mhz)
+
+
+def _ns(value: Fraction) -> str:
+    return f"{float(value):.3f}"
+
+
+def _hooks(settings: MMCMSettings) -> dict:
+    """TCL and XDC text added to Amaranth's templates."""
+    period = _ns(settings.period_ns)
+    mhz = f"{float(settings.f_out_mhz):.6g}"
+    dividers = (
+        f"125 MHz x {float(settings.mult):g} / ({settings.divclk} x {float(settings.divide):g})"
+    )
+    return {
+        # Vivado names the MMCM output clock after the pin; give it a stable name and
+        # state the period the dividers make (checked after synthesis).
+        "add_constraints": "\n".join(
+            [
+                f"# core_clk: MMCME2 CLKOUT0 = {dividers} = {mhz} MHz, period {period} ns",
+                f"create_generated_clock -name core_clk [get_pins {MMCM_PATH}/CLKOUT0]",
+            ]
+        ),
+        # A failed run must not leave an earlier bitstream behind.
+        "script_after_read": f"file delete -force {TOP}.bit {TOP}.bin",
+        "script_after_synth": "\n".join(
+            [
+                f"# lst: the core's clock must have the period the MMCM was set for ({period} ns).",
+                "set lst_clk [get_clocks -quiet core_clk]",
+                "if {[llength $lst_clk] != 1} {",
+                f'    error "lst: no clock core_clk on {MMCM_PATH}/CLKOUT0"',
+                "}",
+                "set lst_period [get_property PERIOD $lst_clk]",
+                f"if {{abs($lst_period - {period}) > 0.001}} {{",
+                f'    error "lst: core_clk period $lst_period ns, expected {period} ns"',
+                "}",
+            ]
+        ),
+        "script_before_bitstream": "\n".join(
+            [
+                "# lst: no bitstream unless routed timing is met (setup and hold).",
+                "set lst_setup [get_timing_paths -delay_type max -max_paths 1 -nworst 1]",
+                "set lst_hold [get_timing_paths -delay_type min -max_paths 1 -nworst 1]",
+                "if {[llength $lst_setup] == 0 || [llength $lst_hold] == 0} {",
+                '    error "lst: no timed paths: clock constraints missing"',
+                "}",
+                "set lst_wns [get_property SLACK $lst_setup]",
+                "set lst_whs [get_property SLACK $lst_hold]",
+                'puts "lst: worst setup slack $lst_wns ns, worst hold slack $lst_whs ns"',
+                "# A slack that is not a finite number means no constrained path.",
+                "proc lst_met {slack} {",
+                "    expr {[string is double -strict $slack]"
+                " && ![string match -nocase *inf* $slack] && $slack >= 0}",
+                "}",
+                "if {![lst_met $lst_wns] || ![lst_met $lst_whs]} {",
+                '    error "lst: timing not met after routing (WNS $lst_wns ns, WHS $lst_whs ns);'
+                ' no bitstream written"',
+                "}",
+            ]
+        ),
+    }
+
+
+def _portable(path: str) -> str:
+    """``path`` relative to the repository when inside it: the plan names no machine."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        return str(Path(path).resolve().relative_to(root))
+    except ValueError:
+        return path
+
+
+def build_plan(build: BoardBuild, *, data_dir=None):
+    """The Amaranth build plan and a manifest (without file digests) for ``build``."""
+    from quant.golden import GoldenModel
+    from quant.quantize import quantize_checkpoint, sha256_file
+
+    from .images import selftest_images
+    from .selftest_top import SelfTestTop
+
+    config = build.core_config()
+    settings = build.mmcm()
+    qmodel = quantize_checkpoint(config.checkpoint_path(), config.format)
+    images, source = selftest_images(build.count, build.images, data_dir)
+    expected = GoldenModel(qmodel)(images)
+    top = SelfTestTop(
+        settings=settings, config=config, qmodel=qmodel, images=images, expected=expected
+    )
+    platform = BOARDS[build.board]()
+    # Amaranth reads overrides from AMARANTH_* variables too; they would make the plan
+    # depend on the environment.
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AMARANTH_")}
+    try:
+        plan = platform.build(top, name=TOP, do_build=False, emit_src=False, **_hooks(settings))
+    finally:
+        os.environ.update(saved)
+    manifest = {
+        "tool": "lst board bitstream",
+        "top": TOP,
+        "board": build.board,
+        "part": platform._part,
+        "settings": json.loads(build.to_json()),
+        "core": {**json.loads(config.to_json()), "checkpoint": _portable(config.checkpoint)},
+        "checkpoint_sha256": sha256_file(config.checkpoint_path()),
+        "clock": settings.to_dict(),
+        "images": source,
+        "expected_classes": expected.classes.tolist(),
+        "vivado_versions": VIVADO_VERSIONS,
+        "script": f"build_{TOP}.sh",
+        "bitstream": f"{TOP}.bit",
+    }
+    return plan, manifest
+
+
+def write_plan(build: BoardBuild, out_dir, *, force: bool = False, data_dir=None) -> dict:
+    """Write the build directory for ``build`` to ``out_dir``; return the manifest."""
+    from lst.outputs import check_dir, write_dir
+
+    check_dir(out_dir, kind="board bitstream", force=force)
+    plan, manifest = build_plan(build, data_dir=data_dir)
+
+    def write(tmp: Path):
+        digests = {}
+        for name, content in sorted(plan.files.items()):
+            path = tmp / name
+            data = content.encode() if isinstance(content, str) else content
+            path.write_bytes(data)
+            if name.endswith(".sh"):
+                path.chmod(0o755)
+            digests[name] = hashlib.sha256(data).hexdigest()
+        manifest["files_sha256"] = digests
+        (tmp / "board.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+    real = write_dir(out_dir, kind="board bitstream", write=write, force=force)
+    manifest["out_dir"] = str(out_dir)
+    manifest["out_dir_real"] = str(real)
+    return manifest
+
+
+def vivado_executable() -> str | None:
+    return shutil.which("vivado")
+
+
+def run_vivado(out_dir) -> None:
+    """Run the plan's build script in ``out_dir`` (Vivado's output on stderr)."""
+    script = Path(out_dir) / f"build_{TOP}.sh"
+    r = subprocess.run(["bash", script.name], cwd=out_dir, stdout=sys.stderr, stderr=sys.stderr)
+    if r.returncode != 0:
+        raise LSTError(f"Vivado failed (exit {r.returncode}); see {Path(out_dir) / (TOP + '.log')}")
+    if not (Path(out_dir) / f"{TOP}.bit").exists():
+        raise LSTError(f"Vivado finished without writing {Path(out_dir) / (TOP + '.bit')}")

@@ -1,0 +1,82 @@
+"""``lst board report``: Yosys area of the self-test top beside the core's.
+
+Both are synthesized here in the same run (Yosys ``synth_xilinx``, as ``lst report``
+does for the core) and checked against the device table of :mod:`hw.device`. The rows
+are added to ``docs/performance.json`` and ``performance.md`` is re-rendered by
+:func:`hw.report.write_report`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hw.device import device, fits, utilisation
+
+from .build import TOP, BoardBuild, build_plan
+
+__all__ = ["report", "top_area"]
+
+
+def _row(design: str, area: dict, dev: str) -> dict:
+    keep = ("LUT", "LUT_logic", "LUT_memory", "FF", "RAMB18", "RAMB36", "RAMB18_equiv")
+    a = {k: area[k] for k in (*keep, "DSP48E1", "CARRY4", "logic_depth")}
+    return {
+        "design": design,
+        "device": device(dev).name,
+        "area": a,
+        "utilisation": {k: round(v, 4) for k, v in utilisation(area, dev).items()},
+        "fits": fits(area, dev),
+    }
+
+
+def top_area(build: BoardBuild, work: Path) -> tuple[dict, dict]:
+    """Synthesize the self-test top of ``build``; return its area and the plan's manifest."""
+    from hw.report import area
+
+    plan, manifest = build_plan(build)
+    work.mkdir(parents=True, exist_ok=True)
+    verilog = work / f"{TOP}.v"
+    verilog.write_text(plan.files[f"{TOP}.v"])
+    return area(verilog, work / "synth", top=TOP), manifest
+
+
+def report(*, lanes: int = 28, out_dir="docs", work="build/board-report") -> dict:
+    """The core's and the Zybo Z7-10 self-test top's area at ``lanes`` lanes; added to
+    ``out_dir/performance.json`` and ``performance.md`` when ``out_dir`` is given."""
+    from hw.report import area, write_report
+    from hw.verilog import generate_cached
+
+    work = Path(work)
+    build = BoardBuild(board="zybo-z7-10", lanes=lanes)
+    config = build.core_config()
+    core_dir = generate_cached(config, work / "core")
+    core = area(Path(core_dir) / "lst_core.v", work / "core_synth")
+    top, manifest = top_area(build, work / "top")
+    dev = "xc7z010"
+    tops = {
+        "device": device(dev).name,
+        "description": (
+            f"The core ({lanes} lanes, {build.format}) alone and inside the stand-alone "
+            f"self-test top for the Zybo Z7-10 (`make bitstream`: {build.count} images "
+            f"({manifest['images']}) and their expected results in ROMs, MMCM at "
+            f"{manifest['clock']['f_out_mhz']:g} MHz, LED logic), both from Yosys "
+            "`synth_xilinx -family xc7 -flatten` in the same run; not Vivado."
+        ),
+        "rows": [
+            _row(f"core ({lanes} lanes)", core, dev),
+            _row(f"self-test top ({lanes} lanes, {build.count} images)", top, dev),
+        ],
+    }
+    result = {"rows": tops["rows"], "device": tops["device"], "images": manifest["images"]}
+    if out_dir:
+        out_dir = Path(out_dir)
+        perf = out_dir / "performance.json"
+        base = json.loads(perf.read_text()) if perf.exists() else None
+        if base is None or "rows" not in base:
+            from lst.errors import LSTError
+
+            raise LSTError(f"{perf}: missing; run 'lst report' first")
+        base["board_tops"] = tops
+        result["files"] = write_report(base, out_dir)
+    return result
