@@ -84,6 +84,15 @@ def _registry_text(files: Mapping[str, dict]) -> str:
     return json.dumps({"tool": "lst", "files": dict(sorted(files.items()))}, indent=2) + "\n"
 
 
+def _check_parent(path: PathLike, target: Path) -> None:
+    # The nearest existing ancestor must be a directory we could create the rest under.
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"{path}: {parent} is not a directory")
+            return
+
+
 def _check_inputs(target: Path, inputs: Iterable[PathLike], *, is_dir: bool) -> None:
     for inp in inputs:
         if inp is None or inp == "":
@@ -122,6 +131,7 @@ def check_dir(
     :class:`~lst.errors.OutputError` naming the path and the reason.
     """
     target = _real(path)
+    _check_parent(path, target)
     _check_inputs(target, inputs, is_dir=True)
     if target.exists() and not target.is_dir():
         raise OutputError(f"{path}: exists and is not a directory; refusing to replace it")
@@ -237,6 +247,7 @@ def check_files(
     out = []
     for path in paths:
         target = _real(path)
+        _check_parent(path, target)
         _check_inputs(target, inputs, is_dir=False)
         if target.is_dir():
             raise OutputError(f"{path}: is a directory; give a file name")
@@ -249,8 +260,6 @@ def check_files(
                     f"{path}: exists and was not written by 'lst {kind}' (or changed since); "
                     "refusing to replace it (choose another name or pass --force)"
                 )
-        if target.parent.exists() and not target.parent.is_dir():
-            raise OutputError(f"{target.parent}: is not a directory")
         out.append(target)
     return out
 

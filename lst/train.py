@@ -59,7 +59,7 @@ class TrainConfig(JSONConfig):
     lr_min_ratio: float = 0.0
     dropout: float = 0.1
     #: Torch intra-op threads; results are reproducible for a fixed value.
-    threads: int = 2
+    threads: int = 1
     #: Train on the first ``train_limit`` training images only (smoke tests).
     train_limit: int | None = None
     #: Evaluate on the first ``test_limit`` test images only (smoke tests).

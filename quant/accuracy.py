@@ -51,7 +51,6 @@ def accuracy_report(
     """
     path = Path(checkpoint) if checkpoint else default_checkpoint(model)
     arch, tensors, meta = load_lst_checkpoint(path, model)
-    test = load_mnist("test", data_dir, limit=limit)
     if fmt.lower().startswith("auto"):
         weight = auto_format(int(fmt[4:]), tensors, arch)
     else:
@@ -60,6 +59,7 @@ def accuracy_report(
     qm = quantize_tensors(arch, tensors, config, source={"path": str(path)})
     if not allow_saturation:
         qm.check_saturation()
+    test = load_mnist("test", data_dir, limit=limit)
     fixed = GoldenModel(qm)(test.images, intermediates=True)
     logits, inter = float_forward(arch, tensors, test.images)
     float_pred = np.argmax(logits, axis=1)
