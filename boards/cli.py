@@ -133,3 +133,12 @@ def register(sub):
     p.add_argument("--work", default="build/board-report", help="Yosys work directory")
     add_json(p)
     p.set_defaults(func=cmd_report)
+
+    # The processor-system path's actions (boards/zynq), when present.
+    try:
+        from .zynq.cli import add_actions
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("boards.zynq", "boards.zynq.cli"):
+            raise
+    else:
+        add_actions(bsub)
