@@ -16,6 +16,9 @@ CHECKPOINT ?= models/lst1.safetensors
 LANES      ?= 28
 FORMAT     ?= q5.7
 BUILD      ?= build
+# Zynq processor-system build (`make vivado`): board and PL clock (FCLK0).
+BOARD      ?= zybo-z7-10
+FCLK_MHZ   ?= 100
 
 # Training: the shipped checkpoints' recipes as recorded in their metadata
 # (`lst info models/NAME.safetensors`). Writes $(TRAIN_OUT)/NAME.safetensors and .log.csv;
@@ -25,13 +28,14 @@ TRAIN_ARGS  := --epochs 300 --lr 2e-3 --weight-decay 1e-5 --batch-size 1000 --se
                --schedule constant --dropout 0.1 --threads 1
 TRAIN_FORCE  = $(if $(filter models models/ ./models ./models/,$(TRAIN_OUT)),--force)
 
-.PHONY: help install test test-slow verify-full verilog report lint format train clean
+.PHONY: help install test test-slow verify-full verilog vivado report lint format train clean
 
 help:
 	@echo "make install      create .venv and install the project with its dev extras"
 	@echo "make test         run the test suite (minutes)"
 	@echo "make test-slow    run the long regressions as well"
-	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/ (CHECKPOINT= LANES= FORMAT=)"
+	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/verilog/ (CHECKPOINT= LANES= FORMAT=)"
+	@echo "make vivado       Zynq PS block design + wrapper + driver for Vivado under $(BUILD)/vivado-BOARD (BOARD= FCLK_MHZ= FORCE=1)"
 	@echo "make verify-full  stream all 10,000 MNIST test images through the RTL"
 	@echo "make report       area (Yosys, XC7Z010) and cycle report -> docs/performance.md"
 	@echo "make lint         ruff format --check and ruff check"
@@ -68,7 +72,11 @@ train: $(VENV)/.installed
 		--out $(TRAIN_OUT)/reslst3.safetensors $(TRAIN_FORCE)
 
 verilog: $(VENV)/.installed
-	$(LST) verilog --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --out $(BUILD) --lint
+	$(LST) verilog --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --out $(BUILD)/verilog --lint
+
+vivado: $(VENV)/.installed
+	$(LST) board vivado --board $(BOARD) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
+		--fclk-mhz $(FCLK_MHZ) --out $(BUILD)/vivado-$(BOARD) $(if $(FORCE),--force)
 
 verify-full: $(VENV)/.installed
 	$(LST) verify --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --json
