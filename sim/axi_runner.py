@@ -1,0 +1,109 @@
+"""Build and run cocotb testbenches of ``lst_axi`` (the AXI wrapper) on Icarus Verilog.
+
+cocotbext-axi hangs on Verilator, so the wrapper's tests use Icarus only. Each
+configuration builds in its own directory, ``<root>/axi_<config>/``: the Verilog in
+``hdl/``, the simulator build in ``icarus/``, each run in ``icarus/run-<module>-<tag>/``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from hw.config import CoreConfig
+from quant.golden import GoldenModel
+from quant.quantize import quantize_checkpoint
+
+from .runner import ROOT, available
+
+__all__ = ["build", "run_axi_cocotb"]
+
+
+def build(config: CoreConfig, *, root: Path = ROOT):
+    """Generate (cached) and compile the wrapper for Icarus; return ``(runner, dir, manifest)``."""
+    from cocotb_tools.runner import get_runner
+
+    from boards.zynq.generate import TOP, generate_cached
+
+    ok, why = available("icarus")
+    if not ok:
+        raise RuntimeError(why)
+    base = Path(root) / f"axi_{config.name}"
+    manifest = generate_cached(config, base / "hdl")
+    runner = get_runner("icarus")
+    build_dir = base / "icarus"
+    runner.build(
+        sources=[base / "hdl" / f"{TOP}.v"],
+        hdl_toplevel=TOP,
+        build_dir=build_dir,
+        timescale=("1ns", "1ps"),
+        log_file=build_dir / "build.log",
+    )
+    return runner, build_dir, manifest
+
+
+def run_axi_cocotb(
+    config: CoreConfig,
+    images: np.ndarray,
+    *,
+    test_module: str = "sim.axi_tb",
+    testcase: str | list[str] | None = None,
+    root: Path = ROOT,
+    seed: int = 1,
+    extra: dict | None = None,
+) -> dict:
+    """Run ``test_module`` against the golden model's outputs for ``images``.
+
+    Returns ``{"tests", "failed", "log", "timing"}``; ``timing`` is what the testbench
+    wrote to ``$LST_SIM_TIMING`` (or None).
+    """
+    from cocotb_tools.check_results import get_results
+
+    from boards.zynq.generate import TOP
+
+    runner, build_dir, manifest = build(config, root=root)
+    qm = quantize_checkpoint(config.checkpoint_path(), config.format)
+    golden = GoldenModel(qm)(images)
+    vec_config = {
+        "register_values": manifest["register_values"],
+        "initiation_interval": config.initiation_interval,
+        "manifest": str(build_dir.parent / "hdl" / f"{TOP}.json"),
+        **(extra or {}),
+    }
+    tag = (
+        "all"
+        if testcase is None
+        else "-".join([testcase] if isinstance(testcase, str) else testcase)
+    )
+    test_dir = build_dir / f"run-{test_module.rsplit('.', 1)[-1]}-{tag}"
+    test_dir.mkdir(parents=True, exist_ok=True)
+    vectors = test_dir / "vectors.npz"
+    np.savez(
+        vectors,
+        images=images,
+        classes=golden.classes,
+        logits=golden.logits,
+        config=np.array(json.dumps(vec_config)),
+    )
+    timing = test_dir / "timing.json"
+    timing.unlink(missing_ok=True)
+    results = runner.test(
+        test_module=test_module,
+        hdl_toplevel=TOP,
+        testcase=testcase,
+        build_dir=build_dir,
+        test_dir=test_dir,
+        extra_env={"LST_SIM_VECTORS": str(vectors), "LST_SIM_TIMING": str(timing)},
+        seed=seed,
+        timescale=("1ns", "1ps"),
+        log_file=test_dir / "sim.log",
+    )
+    tests, failed = get_results(results)
+    return {
+        "tests": tests,
+        "failed": failed,
+        "log": str(test_dir / "sim.log"),
+        "timing": json.loads(timing.read_text()) if timing.exists() else None,
+    }
