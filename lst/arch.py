@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ConfigError
+
 __all__ = [
     "LST_MODELS",
     "MODELS_DIR",
@@ -80,7 +82,7 @@ def get_arch(name: str) -> LSTArch:
     try:
         return LST_MODELS[name]
     except KeyError:
-        raise ValueError(
+        raise ConfigError(
             f"unknown LST model {name!r}; choose one of {', '.join(LST_MODELS)}"
         ) from None
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import DataError
+from .errors import ConfigError
 from .jsonconfig import JSONConfig
 
 __all__ = [
@@ -217,13 +218,13 @@ class CifarTrainConfig(JSONConfig):
     def __post_init__(self):
         self.milestones = tuple(int(m) for m in self.milestones)
         if self.epochs < 1:
-            raise ValueError(f"epochs must be at least 1, not {self.epochs}")
+            raise ConfigError(f"epochs must be at least 1, not {self.epochs}")
         if self.batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, not {self.batch_size}")
+            raise ConfigError(f"batch_size must be at least 1, not {self.batch_size}")
         if not self.lr > 0:
-            raise ValueError(f"lr must be positive, not {self.lr}")
+            raise ConfigError(f"lr must be positive, not {self.lr}")
         if list(self.milestones) != sorted(self.milestones):
-            raise ValueError(f"milestones must be increasing, not {self.milestones}")
+            raise ConfigError(f"milestones must be increasing, not {self.milestones}")
 
     def lr_at(self, epoch: int) -> float:
         """Learning rate of 0-based ``epoch``: ``lr · gamma^(milestones passed)``, as PyTorch's
@@ -247,7 +248,7 @@ def _check_cifar_model(name: str):
 
     info = get_info(name)
     if info.dataset != "cifar10":
-        raise ValueError(f"model {name} is a {info.dataset} model, not a CIFAR-10 one")
+        raise ConfigError(f"model {name} is a {info.dataset} model, not a CIFAR-10 one")
     return info
 
 

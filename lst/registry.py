@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .arch import LST_MODELS
+from .errors import ConfigError
 
 __all__ = ["ModelInfo", "build_model", "count_params", "get_info", "register", "registry"]
 
@@ -98,7 +99,7 @@ def get_info(name: str) -> ModelInfo:
     try:
         return reg[name]
     except KeyError:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(reg)}") from None
+        raise ConfigError(f"unknown model {name!r}; choose one of {', '.join(reg)}") from None
 
 
 def build_model(name: str, **kwargs):

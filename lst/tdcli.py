@@ -17,7 +17,15 @@ one line.
 
 from __future__ import annotations
 
-from .cliutil import add_json, emit
+from .cliutil import (
+    add_force,
+    add_json,
+    emit,
+    finite_float,
+    int_at_least,
+    positive_float,
+    positive_int,
+)
 
 __all__ = ["register"]
 
@@ -48,8 +56,10 @@ def cmd_cifar_train(args) -> None:
         train_limit=args.train_limit,
         test_limit=args.test_limit,
     )
-    out = args.out or f"models/{args.model}.safetensors"
-    summary = train_cifar(config, data_dir=args.data_dir, out=out, progress=not args.no_progress)
+    out = args.out or f"build/train/{args.model}.safetensors"
+    summary = train_cifar(
+        config, data_dir=args.data_dir, out=out, progress=not args.no_progress, force=args.force
+    )
     emit(
         args,
         summary,
@@ -75,15 +85,18 @@ def cmd_cifar_synthetic(args) -> None:
     import numpy as np
 
     from .cifar import TEST_FILES, TRAIN_FILES, write_cifar_file
+    from .outputs import write_dir
 
-    if args.per_file < 1:
-        raise ValueError(f"--per-file must be at least 1, not {args.per_file}")
     rng = np.random.default_rng(args.seed)
     root = Path(args.out)
-    for name in (*TRAIN_FILES, *TEST_FILES):
-        labels = rng.integers(0, 10, args.per_file)
-        images = rng.integers(0, 256, (args.per_file, 3, 32, 32), dtype=np.uint8)
-        write_cifar_file(root / name, images, labels)
+
+    def write(tmp):
+        for name in (*TRAIN_FILES, *TEST_FILES):
+            labels = rng.integers(0, 10, args.per_file)
+            images = rng.integers(0, 256, (args.per_file, 3, 32, 32), dtype=np.uint8)
+            write_cifar_file(tmp / name, images, labels)
+
+    write_dir(root, kind="cifar-synthetic", write=write, force=args.force)
     emit(
         args,
         {"data_dir": str(root), "records_per_file": args.per_file},
@@ -114,17 +127,24 @@ def register(subparsers) -> None:
     """Add the subcommands above to ``lst``'s subparsers."""
     p = subparsers.add_parser("cifar-train", help="train a CIFAR-10 model (the paper's recipe)")
     p.add_argument("--model", default="resnet20", help="a cifar10 model from 'lst models'")
-    p.add_argument("--epochs", type=int, default=200)
-    p.add_argument("--lr", type=float, default=0.1)
-    p.add_argument("--momentum", type=float, default=0.9)
-    p.add_argument("--weight-decay", type=float, default=1e-4)
-    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--epochs", type=positive_int, default=200)
+    p.add_argument("--lr", type=positive_float, default=0.1)
+    p.add_argument("--momentum", type=finite_float, default=0.9)
+    p.add_argument("--weight-decay", type=finite_float, default=1e-4)
+    p.add_argument("--batch-size", type=positive_int, default=128)
     p.add_argument("--no-augment", action="store_true", help="no random crops and flips")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1, help="torch threads")
-    p.add_argument("--train-limit", type=int, default=None, help="use the first N train images")
-    p.add_argument("--test-limit", type=int, default=None, help="use the first N test images")
-    p.add_argument("--out", default=None, help="checkpoint path (default models/MODEL.safetensors)")
+    p.add_argument("--seed", type=int_at_least(0), default=0)
+    p.add_argument("--threads", type=positive_int, default=1, help="torch threads")
+    p.add_argument(
+        "--train-limit", type=positive_int, default=None, help="use the first N train images"
+    )
+    p.add_argument(
+        "--test-limit", type=positive_int, default=None, help="use the first N test images"
+    )
+    p.add_argument(
+        "--out", default=None, help="checkpoint path (default build/train/MODEL.safetensors)"
+    )
+    add_force(p, "an existing checkpoint or log that 'lst cifar-train' did not write")
     p.add_argument("--no-progress", action="store_true")
     _add_common(p)
     p.set_defaults(func=cmd_cifar_train)
@@ -139,16 +159,17 @@ def register(subparsers) -> None:
         "cifar-synthetic", help="write a random data set in the CIFAR-10 binary format"
     )
     p.add_argument("--out", required=True, help="directory to write the six .bin files to")
-    p.add_argument("--per-file", type=int, default=100, help="records per file")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--per-file", type=positive_int, default=100, help="records per file")
+    p.add_argument("--seed", type=int_at_least(0), default=0)
+    add_force(p)
     _add_common(p, data=False)
     p.set_defaults(func=cmd_cifar_synthetic)
 
     p = subparsers.add_parser("td-bench", help="CPU benchmark of the transform implementations")
-    p.add_argument("--sizes", type=int, nargs="+", default=[8, 16, 28, 32, 56, 64])
-    p.add_argument("--images", type=int, default=512, help="images per batch")
-    p.add_argument("--repeats", type=int, default=7)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--sizes", type=positive_int, nargs="+", default=[8, 16, 28, 32, 56, 64])
+    p.add_argument("--images", type=positive_int, default=512, help="images per batch")
+    p.add_argument("--repeats", type=positive_int, default=7)
+    p.add_argument("--threads", type=positive_int, default=1)
     p.add_argument("--no-backward", action="store_true", help="time the forward passes only")
     _add_common(p, data=False)
     p.set_defaults(func=cmd_td_bench)
