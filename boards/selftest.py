@@ -24,6 +24,8 @@ __all__ = ["EXPECTED_STRIDE", "NO_RESULT", "SelfTest", "expected_rom"]
 EXPECTED_STRIDE = 16
 #: What the class display shows for an image with no result yet.
 NO_RESULT = 0xF
+#: Input beats per word of the image ROM.
+IMAGE_PACK = 4
 
 
 def expected_rom(expected: InferenceResult, logit_width: int) -> list[int]:
@@ -148,11 +150,16 @@ class SelfTest(wiring.Component):
         # ------------------------------------------------------------ image feed
         # The ROM is read at the address of the next beat, so its output is always the
         # beat being offered, and the payload holds still while the core refuses it.
-        beats = k * 784 // ppb
-        flat = self.images.reshape(beats, ppb).astype(np.int64)
-        pixel_words = [sum(int(p) << (8 * i) for i, p in enumerate(row)) for row in flat]
+        # Four beats per ROM word: a quarter of the initialiser statements (tools parse
+        # them one by one), the same block RAM bits.
+        beats = k * 784 // ppb  # a multiple of 4 for every supported ppb
+        flat = self.images.reshape(beats // IMAGE_PACK, IMAGE_PACK * ppb).astype(np.int64)
+        words = [sum(int(p) << (8 * i) for i, p in enumerate(row)) for row in flat]
         m.submodules.image_rom = image_rom = Memory(
-            shape=8 * ppb, depth=beats, init=pixel_words, attrs={"ram_style": "block"}
+            shape=8 * ppb * IMAGE_PACK,
+            depth=len(words),
+            init=words,
+            attrs={"ram_style": "block"},
         )
         img_rd = image_rom.read_port()
         beat = Signal(range(beats))
@@ -162,8 +169,8 @@ class SelfTest(wiring.Component):
         transfer = core.pixels.valid & core.pixels.ready
         m.d.comb += [
             beat_next.eq(Mux(transfer, Mux(beat == beats - 1, 0, beat + 1), beat)),
-            img_rd.addr.eq(beat_next),
-            core.pixels.payload.eq(img_rd.data),
+            img_rd.addr.eq(beat_next // IMAGE_PACK),
+            core.pixels.payload.eq(img_rd.data.word_select(beat % IMAGE_PACK, 8 * ppb)),
             core.pixels.valid.eq(primed),
         ]
         m.d.sync += beat.eq(beat_next)
