@@ -19,6 +19,8 @@ BUILD      ?= build
 # Zynq processor-system build (`make vivado`): board and PL clock (FCLK0).
 BOARD      ?= zybo-z7-10
 FCLK_MHZ   ?= 100
+# Stand-alone self-test bitstream (`make bitstream`): the core's clock, made by the MMCM.
+CLOCK_MHZ  ?= 100
 
 # Training: the shipped checkpoints' recipes as recorded in their metadata
 # (`lst info models/NAME.safetensors`). Writes $(TRAIN_OUT)/NAME.safetensors and .log.csv;
@@ -28,7 +30,7 @@ TRAIN_ARGS  := --epochs 300 --lr 2e-3 --weight-decay 1e-5 --batch-size 1000 --se
                --schedule constant --dropout 0.1 --threads 1
 TRAIN_FORCE  = $(if $(filter models models/ ./models ./models/,$(TRAIN_OUT)),--force)
 
-.PHONY: help install test test-slow verify-full verilog vivado report lint format train clean
+.PHONY: help install test test-slow verify-full verilog vivado bitstream report lint format train clean
 
 help:
 	@echo "make install      create .venv and install the project with its dev extras"
@@ -36,6 +38,7 @@ help:
 	@echo "make test-slow    run the long regressions as well"
 	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/verilog/ (CHECKPOINT= LANES= FORMAT=)"
 	@echo "make vivado       Zynq PS block design + wrapper + driver for Vivado under $(BUILD)/vivado-BOARD (BOARD= FCLK_MHZ= FORCE=1)"
+	@echo "make bitstream    self-test Vivado build plan under $(BUILD)/BOARD (BOARD= LANES= FORMAT= CLOCK_MHZ= FORCE=1); runs it if vivado is on PATH"
 	@echo "make verify-full  stream all 10,000 MNIST test images through the RTL"
 	@echo "make report       area (Yosys, XC7Z010) and cycle report -> docs/performance.md"
 	@echo "make lint         ruff format --check and ruff check"
@@ -78,11 +81,16 @@ vivado: $(VENV)/.installed
 	$(LST) board vivado --board $(BOARD) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
 		--fclk-mhz $(FCLK_MHZ) --out $(BUILD)/vivado-$(BOARD) $(if $(FORCE),--force)
 
+bitstream: $(VENV)/.installed
+	$(LST) board bitstream --board $(BOARD) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
+		--clock-mhz $(CLOCK_MHZ) --out $(BUILD)/$(BOARD) $(if $(FORCE),--force)
+
 verify-full: $(VENV)/.installed
 	$(LST) verify --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --json
 
 report: $(VENV)/.installed
 	$(LST) report --checkpoint $(CHECKPOINT) --out docs
+	$(LST) board report --out docs
 
 clean:
 	rm -rf $(BUILD) sim_build .pytest_cache .ruff_cache
