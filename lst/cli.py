@@ -286,7 +286,7 @@ _EXTENSIONS: list = []
 def _load_extensions():
     import importlib
 
-    for name in ("quant.cli", "hw.cli", "sim.cli", "lst.tdcli", "boards.cli"):
+    for name in ("quant.cli", "hw.cli", "sim.cli", "lst.transform.cli", "boards.cli"):
         try:
             mod = importlib.import_module(name)
         except ModuleNotFoundError as exc:

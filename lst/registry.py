@@ -81,7 +81,7 @@ def _load_extra():
     _EXTRA_LOADED = True
     import importlib
 
-    for module in ("lst.tdmodels",):
+    for module in ("lst.transform.models",):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

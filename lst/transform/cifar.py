@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import DataError
-from .errors import ConfigError
-from .jsonconfig import JSONConfig
+from ..data import DataError
+from ..errors import ConfigError
+from ..jsonconfig import JSONConfig
 
 __all__ = [
     "CIFAR_MEAN",
@@ -244,7 +244,7 @@ def _parameter_groups(model, weight_decay: float) -> list[dict]:
 
 
 def _check_cifar_model(name: str):
-    from .registry import get_info
+    from ..registry import get_info
 
     info = get_info(name)
     if info.dataset != "cifar10":
@@ -286,8 +286,8 @@ def train_cifar(
     from torch import nn
     from tqdm import tqdm
 
-    from .registry import count_params
-    from .train import RunOutput, accuracy, run_epoch
+    from ..registry import count_params
+    from ..train import RunOutput, accuracy, run_epoch
 
     info = _check_cifar_model(config.model)
     run = RunOutput(out, force=force)
@@ -383,9 +383,9 @@ def train_cifar(
 
 def evaluate_cifar(model: str, checkpoint, *, data_dir=None, limit: int | None = None) -> dict:
     """Test accuracy of a CIFAR-10 checkpoint: ``{"model", "params", "accuracy", "n", ...}``."""
-    from .evaluate import load_any_model
-    from .registry import count_params
-    from .train import accuracy
+    from ..evaluate import load_any_model
+    from ..registry import count_params
+    from ..train import accuracy
 
     _check_cifar_model(model)
     net, meta, path = load_any_model(model, checkpoint)

@@ -1,14 +1,15 @@
 """``lst`` subcommands for the transform-domain models (hooked in by :mod:`lst.cli`).
 
 ``lst cifar-train``
-    Train a CIFAR-10 registry model with the paper's recipe (:func:`lst.cifar.train_cifar`).
+    Train a CIFAR-10 registry model with the paper's recipe
+    (:func:`lst.transform.cifar.train_cifar`).
 ``lst cifar-evaluate``
     Test accuracy of a CIFAR-10 checkpoint.
 ``lst cifar-synthetic``
     Write a small random data set in the CIFAR-10 binary format (for smoke tests where
     CIFAR-10 is not available).
 ``lst td-bench``
-    CPU benchmark of the transform implementations (:func:`lst.transforms.benchmark`).
+    CPU benchmark of the transform implementations (:func:`lst.transform.transforms.benchmark`).
 
 Like the other subcommands, each accepts ``--json`` and then prints exactly one JSON
 object on stdout; errors are raised as exceptions that :func:`lst.cli.main` prints as
@@ -17,7 +18,7 @@ one line.
 
 from __future__ import annotations
 
-from .cliutil import (
+from ..cliutil import (
     add_force,
     add_json,
     emit,
@@ -84,8 +85,8 @@ def cmd_cifar_synthetic(args) -> None:
 
     import numpy as np
 
+    from ..outputs import write_dir
     from .cifar import TEST_FILES, TRAIN_FILES, write_cifar_file
-    from .outputs import write_dir
 
     rng = np.random.default_rng(args.seed)
     root = Path(args.out)

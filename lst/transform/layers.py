@@ -1,7 +1,7 @@
 """Transform-domain perceptron layers (Pan, Zhu, Atici, Cetin).
 
 A 3×3 convolution is replaced by filtering in a separable 2-D transform domain
-(:class:`lst.transforms.Transform2d`: DCT, Hadamard or block wavelet). With ``T`` the
+(:class:`lst.transform.transforms.Transform2d`: DCT, Hadamard or block wavelet). With ``T`` the
 transform of each channel (zero-padded to ``P_h``×``P_w`` where the family needs it)::
 
     single path:  y = T⁻¹( S_T( V · (A ∘ T(x)) ) ) + x
@@ -77,7 +77,7 @@ class TransformDomainLayer(nn.Module):
         single-path layer has the shortcut, the P-path layer not). Needs
         ``in_channels == out_channels``.
     implementation : str, optional
-        Transform implementation (default: :data:`lst.transforms.DEFAULT_IMPLEMENTATION`).
+        Transform implementation (default: :data:`lst.transform.transforms.DEFAULT_IMPLEMENTATION`).
 
     Shapes
     ------

@@ -23,7 +23,7 @@ MNIST (28×28 normalised inputs, log-softmax out, like LST-1)
     a single-path Hadamard / block-wavelet layer, then Linear(1024, 10).
 
 Multiply-accumulates (:func:`count_macs`) follow the paper: the transform-domain layers
-by :meth:`lst.tdlayers.TransformDomainLayer.multiplications` (transforms as matrix
+by :meth:`lst.transform.layers.TransformDomainLayer.multiplications` (transforms as matrix
 products, none for Hadamard), everything else as the ptflops tool counts modules
 (convolutions and linear layers with their biases, 2 per batch-norm element, 1 per
 element of every ``nn.ReLU`` module call and of every pooling input). That convention
@@ -41,8 +41,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .registry import ModelInfo, register
-from .tdlayers import TransformDomainLayer
+from ..registry import ModelInfo, register
+from .layers import TransformDomainLayer
 
 __all__ = [
     "CifarResNet",

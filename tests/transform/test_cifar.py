@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from lst import cifar
 from lst.data import DataError
+from lst.transform import cifar
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -232,7 +232,7 @@ def test_train_rejects_non_cifar_models(tmp_path):
 @pytest.fixture
 def cli(monkeypatch):
     from lst import cli as lst_cli
-    from lst import tdcli
+    from lst.transform import cli as tdcli
 
     monkeypatch.setattr(lst_cli, "_EXTENSIONS", [tdcli.register])
     return lst_cli.main

@@ -7,8 +7,8 @@ import pytest
 import scipy.fft
 import torch
 
-from lst import transforms as tr
-from lst.tdlayers import SoftThreshold, TransformDomainLayer, soft_threshold
+from lst.transform import transforms as tr
+from lst.transform.layers import SoftThreshold, TransformDomainLayer, soft_threshold
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from lst import tdmodels
 from lst.registry import count_params, get_info, registry
-from lst.tdlayers import TransformDomainLayer
+from lst.transform import models as tdmodels
+from lst.transform.layers import TransformDomainLayer
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -9,7 +9,7 @@ import scipy.fft
 import scipy.linalg
 import torch
 
-from lst import transforms as tr
+from lst.transform import transforms as tr
 
 SIZES = (1, 2, 3, 5, 7, 8, 16, 28, 32)
 
