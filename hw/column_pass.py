@@ -35,7 +35,11 @@ class ColumnPass(wiring.Component):
     wb_valid : In(1)
         One activation per group arrives for this pass.
     y_bank, y_addr : Out(ArrayLayout(…, groups))
-        Where group ``s``'s activation goes.
+        Where group ``s``'s activation goes in the Y (and R) buffer.
+    xw_bank : Out(ArrayLayout(range(groups), groups)), xw_addr : Out(range(784 // groups))
+        Models of several blocks only: where it goes in the X buffer, which feeds the
+        next block (bank ``(i + j) mod groups``, word ``(28·i + j) // groups``, the same
+        word for every group).
     """
 
     def __init__(self, config: CoreConfig):
@@ -51,6 +55,14 @@ class ColumnPass(wiring.Component):
                 "wb_valid": In(1),
                 "y_bank": Out(data.ArrayLayout(range(max(2, P)), G)),
                 "y_addr": Out(data.ArrayLayout(range(c.partition_depth), G)),
+                **(
+                    {
+                        "xw_bank": Out(data.ArrayLayout(range(2), G)),
+                        "xw_addr": Out(range(N * N // G)),
+                    }
+                    if c.blocks > 1
+                    else {}
+                ),
             }
         )
 
@@ -106,6 +118,19 @@ class ColumnPass(wiring.Component):
                             bank.eq(nb - carry * P),
                             addr.eq(addr + step // P + carry),
                         ]
+        if c.blocks > 1:
+            # X[i, c·G + s] at word (28/G)·i + c of bank (i + s) mod G: down a column the
+            # word steps by 28/G; the next column starts one word after the last one's.
+            stride = N // G
+            with m.If(restart):
+                m.d.sync += self.xw_addr.eq(0)
+            with m.Elif(self.wb_valid):
+                with m.If(row == N - 1):
+                    m.d.sync += self.xw_addr.eq(self.xw_addr - (N - 1) * stride + 1)
+                with m.Else():
+                    m.d.sync += self.xw_addr.eq(self.xw_addr + stride)
+            for s in range(G):
+                m.d.comb += self.xw_bank[s].eq(row[0] ^ s if G > 1 else 0)
         return m
 
 

@@ -1,11 +1,12 @@
-"""Generator settings of the LST-1 core and the geometry they imply.
+"""Generator settings of the LST core and the geometry they imply.
 
 :class:`CoreConfig` is a typed dataclass that round-trips through JSON; everything
 the RTL, the ROM packer, the simulations and the reports need to know about a
 configuration is derived here, in one place.
 
-How the lanes are used (see ``docs/hardware.md``): the core runs the three passes of
-an image one after the other on the same ``lanes`` multiply-accumulate units. Lanes
+How the lanes are used (see ``docs/hardware.md``): the core runs the passes of an
+image (a row and a column pass per block, then the output layer) one after the other
+on the same ``lanes`` multiply-accumulate units. Lanes
 are split into ``groups`` of ``group_lanes``; every lane of a group multiplies the
 same broadcast data value by its own weight.
 
@@ -23,7 +24,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from lst.arch import default_checkpoint
+from lst.arch import LST_MODELS, LSTArch, default_checkpoint, get_arch
+from lst.errors import ConfigError
 from lst.jsonconfig import JSONConfig
 
 __all__ = ["SUPPORTED_LANES", "SUPPORTED_PIXELS_PER_BEAT", "CoreConfig"]
@@ -34,8 +36,10 @@ CLASSES = 10
 SUPPORTED_LANES = (1, 2, 4, 7, 14, 28, 56)
 #: Pixels per input stream beat: divisors of 28, so a beat never straddles two rows.
 SUPPORTED_PIXELS_PER_BEAT = (1, 2, 4, 7, 14, 28)
-#: Multiply-accumulates per LST-1 image.
+#: Multiply-accumulates per LST-1 image (``CoreConfig.macs_per_image`` for any model).
 MACS_PER_IMAGE = 2 * N**3 + CLASSES * N * N
+#: Models the generator builds.
+SUPPORTED_MODELS = tuple(LST_MODELS)
 
 
 @dataclass(frozen=True)
@@ -51,35 +55,70 @@ class CoreConfig(JSONConfig):
     format : str
         Weight format (``q5.7``; see :class:`quant.contract.FixedConfig`).
     checkpoint : str
-        The checkpoint the ROMs are built from (default: the shipped LST-1).
+        The checkpoint the ROMs are built from (default: the model's shipped one).
+    model : str
+        ``lst1``, ``lst2`` or ``reslst3``. Empty: the checkpoint's model (from its
+        metadata, else inferred from its tensors), or ``lst1`` without a checkpoint.
     """
 
     lanes: int = 28
     pixels_per_beat: int = 1
     format: str = "q5.7"
     checkpoint: str = ""
+    model: str = ""
 
     def __post_init__(self):
         if not isinstance(self.lanes, int) or self.lanes not in SUPPORTED_LANES:
-            raise ValueError(
+            raise ConfigError(
                 f"lanes must be one of {', '.join(map(str, SUPPORTED_LANES))}, not {self.lanes!r}"
             )
         if self.pixels_per_beat not in SUPPORTED_PIXELS_PER_BEAT:
-            raise ValueError(
+            raise ConfigError(
                 "pixels_per_beat must be one of "
                 f"{', '.join(map(str, SUPPORTED_PIXELS_PER_BEAT))}, not {self.pixels_per_beat!r}"
             )
         from quant.fixed import FixedFormat
 
         FixedFormat.parse(self.format)  # raises a clear error on a bad name
+        if self.model and self.model not in SUPPORTED_MODELS:
+            raise ConfigError(
+                f"model must be one of {', '.join(SUPPORTED_MODELS)}, not {self.model!r}"
+            )
+        if not self.model:
+            model = "lst1"
+            if self.checkpoint:
+                from lst.checkpoint import checkpoint_model
+
+                model = checkpoint_model(self.checkpoint)
+            object.__setattr__(self, "model", model)
         if not self.checkpoint:
-            object.__setattr__(self, "checkpoint", str(default_checkpoint("lst1")))
+            object.__setattr__(self, "checkpoint", str(default_checkpoint(self.model)))
 
     # ------------------------------------------------------------ JSON
 
     @property
     def name(self) -> str:
-        return f"lst1_l{self.lanes}_p{self.pixels_per_beat}_{self.format.replace('.', '_')}"
+        return f"{self.model}_l{self.lanes}_p{self.pixels_per_beat}_{self.format.replace('.', '_')}"
+
+    # ------------------------------------------------------------ model
+
+    @property
+    def arch(self) -> LSTArch:
+        return get_arch(self.model)
+
+    @property
+    def blocks(self) -> int:
+        """L2DST blocks: a row and a column pass each."""
+        return self.arch.blocks
+
+    @property
+    def residual(self) -> bool:
+        """ResLST-3: the output layer sees the last block's output plus the first's."""
+        return self.arch.residual
+
+    @property
+    def macs_per_image(self) -> int:
+        return self.arch.macs
 
     # ------------------------------------------------------------ lane geometry
 
@@ -139,9 +178,10 @@ class CoreConfig(JSONConfig):
 
     @property
     def compute_cycles(self) -> int:
-        """Cycles of one image's three passes; each pass's first op follows the previous
-        pass's last op directly, so at full rate this is the initiation interval."""
-        return self.row_cycles + self.column_cycles + self.output_cycles
+        """Cycles of one image's passes (row and column per block, output layer); each
+        pass's first op follows the previous pass's last op directly, so at full rate
+        this is the initiation interval."""
+        return self.blocks * (self.row_cycles + self.column_cycles) + self.output_cycles
 
     @property
     def load_cycles(self) -> int:
@@ -154,14 +194,20 @@ class CoreConfig(JSONConfig):
 
     @property
     def efficiency_bound(self) -> float:
-        """The target: 1.15 × 51,744 / lanes."""
-        return 1.15 * MACS_PER_IMAGE / self.lanes
+        """The target: 1.15 × MACs per image / lanes (51,744 MACs for LST-1)."""
+        return 1.15 * self.macs_per_image / self.lanes
 
     # ------------------------------------------------------------ memories
 
     @property
+    def block_words(self) -> int:
+        """Weight words of one block: its row pass's, then its column pass's."""
+        return 2 * self.out_groups * N
+
+    @property
     def weight_words(self) -> int:
-        return 2 * self.out_groups * N + self.output_cycles
+        """Blocks in order, then the output layer (one word per cycle)."""
+        return self.blocks * self.block_words + self.output_cycles
 
     def checkpoint_path(self) -> Path:
         return Path(self.checkpoint)

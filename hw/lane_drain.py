@@ -26,22 +26,25 @@ class LaneDrain(wiring.Component):
     width : int
         Signed width of the lane values and of the outputs.
     biases : list of int
-        The bias ROM (row biases then column biases, rounding constants folded in).
+        The bias ROM (row biases then column biases of each block, rounding constants
+        folded in).
+    tag_shape : shape, optional
+        Shape of the tag that travels with a drain's values (default 1 bit).
 
     Ports
     -----
     lanes_in : In(ArrayLayout(signed(width), lanes))
         Must hold still from the cycle after ``start`` for ``group_lanes`` cycles.
     start : In(1)
-    bias_base : In(range(len(biases))), tag_in : In(1)
+    bias_base : In(range(len(biases))), tag_in : In(tag_shape)
         Sampled with ``start``; ``tag`` repeats ``tag_in`` for the values of this drain.
     o0, o1, … : Out(stream.Signature(signed(width), always_ready=True))
         Two cycles after the lane is read.
-    tag : Out(1)
+    tag : Out(tag_shape)
         ``tag_in`` of the drain the current output values belong to.
     """
 
-    def __init__(self, *, lanes: int, groups: int, width: int, biases):
+    def __init__(self, *, lanes: int, groups: int, width: int, biases, tag_shape=1):
         if lanes % groups:
             raise ValueError(f"lanes ({lanes}) must be a multiple of groups ({groups})")
         self.lanes = lanes
@@ -49,12 +52,13 @@ class LaneDrain(wiring.Component):
         self.group_lanes = lanes // groups
         self.width = width
         self.biases = [int(b) for b in biases]
+        self.tag_shape = tag_shape
         members = {
             "lanes_in": In(data.ArrayLayout(signed(width), lanes)),
             "start": In(1),
             "bias_base": In(range(len(self.biases))),
-            "tag_in": In(1),
-            "tag": Out(1),
+            "tag_in": In(tag_shape),
+            "tag": Out(tag_shape),
         }
         for s in range(groups):
             members[f"o{s}"] = Out(stream.Signature(signed(width), always_ready=True))
@@ -71,7 +75,7 @@ class LaneDrain(wiring.Component):
         index = Signal(range(max(2, S)))
         base = Signal.like(self.bias_base)
         read = Signal()
-        tag = Signal()
+        tag = Signal(self.tag_shape)
 
         with m.If(self.start):
             m.d.sync += [active.eq(1), index.eq(0), base.eq(self.bias_base), tag.eq(self.tag_in)]
@@ -83,7 +87,7 @@ class LaneDrain(wiring.Component):
         # Cycle 1: select the lane, read its bias. Cycle 2: add, register. The tag
         # travels with the values, so a drain of the next pass cannot relabel them.
         m.d.comb += rd.addr.eq(base + index)
-        tag_read = Signal()
+        tag_read = Signal(self.tag_shape)
         m.d.sync += [read.eq(active), tag_read.eq(tag), self.tag.eq(tag_read)]
         for s in range(self.groups):
             lane = Signal(signed(self.width), name=f"lane{s}")

@@ -7,7 +7,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from .config import CLASSES, CoreConfig, N
+from .config import CLASSES, CoreConfig
 from .loop_nest import LoopNest, drive_pass, pass_members
 
 __all__ = ["OutputLayer"]
@@ -21,7 +21,8 @@ class OutputLayer(wiring.Component):
     ``rr·lanes + l``, all taps in turn (op ``(rr, u)``, Y word ``u``). With 10 or more,
     lane ``p·10 + c`` sums tap ``t' = u·partitions + p`` of class ``c``, each partition
     reading its own Y bank at word ``u``; the logit of class ``c`` is the sum over
-    partitions. Weight word ``56·out_groups + rr·partition_depth + u``.
+    partitions. Weight word ``blocks·56·out_groups + rr·partition_depth + u`` (the
+    output layer's words follow every block's).
 
     Ports
     -----
@@ -66,7 +67,7 @@ class OutputLayer(wiring.Component):
             m.d.sync += op.eq(Mux(loops.done, 0, op + 1))
         drive_pass(m, self, loops)
         m.d.comb += [
-            self.w_addr.eq(2 * c.out_groups * N + op),
+            self.w_addr.eq(c.blocks * c.block_words + op),
             self.y_addr.eq(u),
         ]
 

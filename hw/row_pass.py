@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from amaranth import Module
-from amaranth.lib import wiring
+from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from .config import CoreConfig, N
@@ -39,6 +39,12 @@ class RowPass(wiring.Component):
         One activation per group arrives for this pass (in lane order).
     wb_addr : Out(range(784 // groups))
         Where it goes in each E bank.
+    act_addr : Out(ArrayLayout(range(784 // groups), groups))
+        Models of several blocks only: for a later block, whose input is the previous
+        block's output ``X[r·groups + s, k]``, the word read in each X bank
+        (``hw.buffer_layout``: bank ``(i + j) mod groups``, word ``(28·i + j) // groups``).
+    act_bank : Out(ArrayLayout(range(groups), groups))
+        The X bank whose data group ``s`` uses (one cycle later).
     """
 
     def __init__(self, config: CoreConfig):
@@ -52,6 +58,14 @@ class RowPass(wiring.Component):
                 "bias_base": Out(range(N)),
                 "wb_valid": In(1),
                 "wb_addr": Out(range(N * N // c.groups)),
+                **(
+                    {
+                        "act_addr": Out(data.ArrayLayout(range(N * N // c.groups), c.groups)),
+                        "act_bank": Out(data.ArrayLayout(range(2), c.groups)),
+                    }
+                    if c.blocks > 1
+                    else {}
+                ),
             }
         )
 
@@ -68,6 +82,17 @@ class RowPass(wiring.Component):
             self.x_byte.eq(k % ppb),
             self.bias_base.eq(g * c.group_lanes),
         ]
+        if c.blocks > 1:
+            if c.groups == 1:
+                m.d.comb += [self.act_bank[0].eq(0), self.act_addr[0].eq(r * N + k)]
+            else:
+                # Group s reads X[2r + s, k] from bank (s + k) mod 2, word 28r + 14s + k // 2.
+                odd = k[0]
+                for s in range(2):
+                    m.d.comb += [
+                        self.act_bank[s].eq(odd ^ s),
+                        self.act_addr[s].eq(r * N + (N // 2) * (odd ^ s) + (k >> 1)),
+                    ]
 
         # Results return in E order within each bank; restart with the pass.
         with m.If(self.start & ~loops.busy):

@@ -16,7 +16,7 @@ class TanhUnit(wiring.Component):
     """Accumulators in, activations out: ``T[clamp(acc >> shift)]``, as the contract says.
 
     The contract's round-half-up is ``(acc + 2^(shift−1)) >> shift``; the half is
-    folded into the stored biases (see :meth:`hw.schedule.Schedule.bias_rom`), so the
+    folded into the stored biases (see :meth:`hw.rom_images.RomImages.drain_biases`), so the
     unit only shifts (floor), saturates to the table's input format and looks up.
     ``ports`` independent lookups share one table (a dual-port block RAM for two).
 
@@ -32,6 +32,8 @@ class TanhUnit(wiring.Component):
         pixels' 7 fractional bits (6 and 6 for ``q5.7``).
     ports : int
         Number of parallel lookups.
+    tag_shape : shape, optional
+        If given, a tag (``tag_in``) travels alongside, delayed like the values.
 
     Ports
     -----
@@ -41,11 +43,15 @@ class TanhUnit(wiring.Component):
         (``i0``, ``i1``, …).
     o : Out(stream.Signature(signed(act_width), always_ready=True)), one per lookup
         (``o0``, ``o1``, …). Latency 2 cycles, one value per cycle per port.
+    tag_in : In(tag_shape), tag : Out(tag_shape)
+        With ``tag_shape`` only: ``tag`` is ``tag_in`` of the inputs that ``o`` shows.
     """
 
     LATENCY = 2
 
-    def __init__(self, *, config: FixedConfig, acc_width: int, shifts, ports: int = 1):
+    def __init__(
+        self, *, config: FixedConfig, acc_width: int, shifts, ports: int = 1, tag_shape=None
+    ):
         shifts = tuple(int(v) for v in shifts)
         if not shifts or min(shifts) < 1:
             raise ValueError(f"shifts must be at least 1, not {shifts}")
@@ -59,7 +65,10 @@ class TanhUnit(wiring.Component):
         self.config = config
         self.shifts = shifts
         self.ports = ports
+        self.tag_shape = tag_shape
         members = {"sel": In(range(max(2, len(shifts))))}
+        if tag_shape is not None:
+            members |= {"tag_in": In(tag_shape), "tag": Out(tag_shape)}
         for p in range(ports):
             members[f"i{p}"] = In(stream.Signature(signed(acc_width), always_ready=True))
             members[f"o{p}"] = Out(stream.Signature(signed(config.act.width), always_ready=True))
@@ -100,4 +109,7 @@ class TanhUnit(wiring.Component):
             m.d.comb += read.addr.eq(code.as_unsigned())
             m.d.sync += o.valid.eq(valid)
             m.d.comb += o.payload.eq(read.data)
+        if self.tag_shape is not None:
+            tag1 = Signal(self.tag_shape)
+            m.d.sync += [tag1.eq(self.tag_in), self.tag.eq(tag1)]
         return m

@@ -83,9 +83,9 @@ def generate(config: CoreConfig, out_dir="build/verilog", *, qmodel=None, force=
     from .core import LSTCore
 
     if qmodel is None:
-        qmodel = quantize_checkpoint(config.checkpoint_path(), config.format)
+        qmodel = quantize_checkpoint(config.checkpoint_path(), config.format, model=config.model)
     core = LSTCore(config, qmodel)
-    sch = core.schedule
+    images = core.roms
     text = settle_at_time_zero(verilog.convert(core, name=TOP, emit_src=False))
     out_dir = Path(out_dir)
     with output_dir(out_dir, kind="verilog", inputs=[config.checkpoint_path()], force=force) as tmp:
@@ -110,25 +110,32 @@ def generate(config: CoreConfig, out_dir="build/verilog", *, qmodel=None, force=
         c = config
         put(
             "weights",
-            pack_words(sch.weight_rom(), w),
+            pack_words(images.weight_rom(), w),
             w * c.lanes,
-            f"lane l's {qmodel.config.weight.name} weight in bits {w}l..{w}l+{w - 1}; words "
-            f"0..{28 * c.out_groups - 1}: row pass (28g + k), then {28 * c.out_groups} "
-            f"column-pass words, then {c.output_cycles} output-layer words (one per cycle)",
+            f"lane l's {qmodel.config.weight.name} weight in bits {w}l..{w}l+{w - 1}; per "
+            f"block b (of {c.blocks}) at word {c.block_words}b: {28 * c.out_groups} row-pass "
+            f"words (28g + k), then {28 * c.out_groups} column-pass words; then "
+            f"{c.output_cycles} output-layer words (one per cycle)",
         )
-        biases = sch.bias_rom()
         bw = core.acc_width
+        bias_fmt = core.out_stage.bias.name
         put(
             "biases",
-            to_unsigned(biases[:56], bw),
+            to_unsigned(images.drain_biases(), bw),
             bw,
-            "b1[j] + 2^(shift-1) at j, then b2[i] + 2^(shift-1) at 28 + i (q6.14)",
+            "per block b at 56b: b1[j] + 2^(shift-1) at j, then b2[i] + 2^(shift-1) at "
+            f"28 + i ({qmodel.stages()[0].bias.name})",
         )
-        put("out_biases", to_unsigned(biases[56:], bw), bw, "bo[c] at c (q6.14)")
+        put(
+            "out_biases",
+            to_unsigned(images.output_biases(), bw),
+            bw,
+            f"bo[c] at c ({bias_fmt})",
+        )
         tin = qmodel.config.tanh_in
         put(
             "tanh",
-            to_unsigned(sch.tanh_rom(), core.act_width),
+            to_unsigned(images.tanh_rom(), core.act_width),
             core.act_width,
             f"address = the {tin.width}-bit two's complement code of the {tin.name} input",
         )
@@ -155,12 +162,14 @@ def generate(config: CoreConfig, out_dir="build/verilog", *, qmodel=None, force=
                 "cls": [0, 4],
                 "logits": [4, 4 + 10 * core.logit_width],
                 "logit_width": core.logit_width,
-                "logit_format": core.out_stage.acc.name,
+                "logit_format": core.logit_format.name,
             },
+            "model": c.model,
             "timing": {
                 "initiation_interval": c.initiation_interval,
                 "compute_cycles": c.compute_cycles,
                 "load_cycles": c.load_cycles,
+                "blocks": c.blocks,
                 "row_cycles": c.row_cycles,
                 "column_cycles": c.column_cycles,
                 "output_cycles": c.output_cycles,

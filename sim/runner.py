@@ -89,7 +89,7 @@ def run_cocotb(
     from cocotb_tools.check_results import get_results
 
     runner, build_dir, manifest = build(config, simulator, root=root)
-    qm = quantize_checkpoint(config.checkpoint_path(), config.format)
+    qm = quantize_checkpoint(config.checkpoint_path(), config.format, model=config.model)
     golden = GoldenModel(qm)(images)
     vec_config = {
         "pixels_per_beat": config.pixels_per_beat,

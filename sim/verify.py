@@ -36,7 +36,7 @@ def verify(
     from tqdm import tqdm
 
     test = load_mnist("test", data_dir, limit=limit)
-    qm = quantize_checkpoint(config.checkpoint_path(), config.format)
+    qm = quantize_checkpoint(config.checkpoint_path(), config.format, model=config.model)
     t0 = time.time()
     golden = GoldenModel(qm)(test.images)
     t_golden = time.time() - t0

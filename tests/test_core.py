@@ -9,13 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hwsim import simulate
-from qhelpers import sample_images
+from qhelpers import random_tensors, sample_images
 
 from hw.config import CoreConfig
 from hw.core import LSTCore
-from lst.arch import default_checkpoint
+from lst.arch import default_checkpoint, get_arch
+from quant.contract import FixedConfig, logit_format
 from quant.golden import GoldenModel
-from quant.quantize import quantize_checkpoint
+from quant.quantize import quantize_checkpoint, quantize_tensors
 
 
 def run_core(cfg: CoreConfig, images: np.ndarray, qm):
@@ -76,3 +77,61 @@ def test_mnist_images_8_bit_format(mnist_test):
     ref = GoldenModel(qm)(images)
     got = run_core(cfg, images, qm)
     assert [g[1] for g in got] == ref.logits.tolist()
+
+
+def extreme_tensors(model: str) -> dict:
+    """Weights that saturate every activation: an all-255 image drives every block's
+    output to +127/128 and an all-0 image to −127/128, so ResLST-3's residual sum
+    reaches ±254/128; the output weights and biases at their format's limits push the
+    logits close to the contract's bound."""
+    out = {}
+    for name, shape in get_arch(model).tensor_shapes().items():
+        out[name] = np.full(shape, 0.5) if name.endswith("weight") else np.zeros(shape)
+    wo = np.zeros((10, 784))
+    wo[0], wo[1] = 16.0, -16.0  # saturate to the format's ends
+    wo[2, ::2], wo[2, 1::2] = 16.0, -16.0
+    wo[3:] = np.random.default_rng(3).normal(0, 4, (7, 784))
+    out["out.weight"] = wo
+    out["out.bias"] = np.array([100.0, -100.0] + [0.0] * 8)  # saturate too
+    return out
+
+
+MODEL_CASES = [
+    CoreConfig(model="lst2", lanes=4, pixels_per_beat=2),
+    CoreConfig(model="lst2", lanes=56),
+    CoreConfig(model="reslst3", lanes=7),
+    CoreConfig(model="reslst3", lanes=56, pixels_per_beat=4),
+]
+
+
+@pytest.mark.parametrize("cfg", MODEL_CASES, ids=lambda c: c.name)
+def test_models_bit_exact_against_golden(cfg):
+    """LST-2 and ResLST-3: random weights with stress images, back to back."""
+    qm = quantize_tensors(
+        get_arch(cfg.model), random_tensors(cfg.model, seed=cfg.lanes, scale=0.6), FixedConfig()
+    )
+    images = sample_images(seed=cfg.lanes, n=1)[[1, 2, 4]]  # 255s, checkerboard, noise
+    ref = GoldenModel(qm)(images)
+    got = run_core(cfg, images, qm)
+    assert [g[1] for g in got] == ref.logits.tolist()
+    assert [g[0] for g in got] == ref.classes.tolist()
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [CoreConfig(model="reslst3", lanes=14), CoreConfig(model="lst2", lanes=28)],
+    ids=lambda c: c.name,
+)
+def test_residual_sum_and_logits_at_their_extremes(cfg):
+    qm = quantize_tensors(get_arch(cfg.model), extreme_tensors(cfg.model), FixedConfig())
+    images = sample_images(n=0)[[1, 0, 2]]  # all 255, all 0, checkerboard
+    ref = GoldenModel(qm)(images, intermediates=True)
+    if cfg.residual:  # the test reaches what it claims
+        assert ref.intermediates["features"][0].min() == 254
+        assert ref.intermediates["features"][1].max() == -254
+    bound = logit_format(qm.arch, qm.config).max_int
+    # ResLST-3's logits use the top bit of the 30 their port carries (q16.14).
+    assert np.abs(ref.logits).max() > bound // (2 if cfg.residual else 4)
+    got = run_core(cfg, images, qm)
+    assert [g[1] for g in got] == ref.logits.tolist()
+    assert [g[0] for g in got] == ref.classes.tolist()

@@ -1,6 +1,6 @@
 """RowPass, ColumnPass, OutputLayer: the op sequences and result addresses they
 issue equal the schedule (hw/schedule.py), which is itself checked against the
-golden model in test_schedule.py."""
+golden model in test_schedule.py; their result addresses follow hw/buffer_layout.py."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ import numpy as np
 import pytest
 from hwsim import simulate
 
+from hw.buffer_layout import BufferLayout
 from hw.column_pass import ColumnPass
 from hw.config import CoreConfig
 from hw.output_layer import OutputLayer
 from hw.row_pass import RowPass
-from hw.schedule import Schedule
-from lst.arch import get_arch
-from quant.contract import FixedConfig
-from quant.quantize import quantize_tensors
+from hw.schedule import PassSchedule
 
 CONFIGS = [
     CoreConfig(lanes=L, pixels_per_beat=p)
@@ -24,13 +22,7 @@ CONFIGS = [
 
 
 def _schedule(cfg):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent))
-    from qhelpers import random_tensors
-
-    return Schedule(cfg, quantize_tensors(get_arch("lst1"), random_tensors(), FixedConfig()))
+    return PassSchedule(cfg)
 
 
 def _run_ops(dut, n_ops, fields):
@@ -106,7 +98,7 @@ def test_column_pass(cfg):
     np.testing.assert_array_equal(seen["w"], ops.w_addr)
     for o in range(len(ops)):
         for s in range(G):
-            bank, addr = sch.ebuf_location(ops.row[o, s], ops.col[o, s])
+            bank, addr = BufferLayout(cfg).e(ops.row[o, s], ops.col[o, s])
             assert seen["banks"][o][s] == bank
             assert seen["addrs"][o][bank] == addr
 
@@ -114,7 +106,6 @@ def test_column_pass(cfg):
 @pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: c.name)
 def test_column_pass_result_addresses(cfg):
     """Results come back in lane order per group: Y[g·S + l, c·G + s] → (bank, word)."""
-    sch = _schedule(cfg)
     dut = ColumnPass(cfg)
     G, S = cfg.groups, cfg.group_lanes
     want = [[] for _ in range(G)]
@@ -122,7 +113,7 @@ def test_column_pass_result_addresses(cfg):
         for g in range(cfg.out_groups):
             for lane in range(S):
                 for s in range(G):
-                    want[s].append(sch.ybuf_location(g * S + lane, c * G + s))
+                    want[s].append(BufferLayout(cfg).y(g * S + lane, c * G + s))
     got = [[] for _ in range(G)]
 
     async def tb(ctx):
@@ -205,3 +196,59 @@ def test_output_layer_ops_and_logits(cfg):
         for c in sorted(set(cls[cls >= 0].tolist())):
             want.append(int(lanes[(cls == c) & (part < cfg.partitions)].sum()) + biases[c])
     assert logits == want
+
+
+@pytest.mark.parametrize("lanes", [1, 4, 28, 56])
+def test_row_pass_reads_previous_block_output(lanes):
+    """Later blocks: group s's value X[r·G + s, k] comes from the bank and word of
+    BufferLayout.x, every op."""
+    cfg = CoreConfig(model="lst2", lanes=lanes)
+    ops = PassSchedule(cfg).row_ops()
+    lay = BufferLayout(cfg)
+    dut = RowPass(cfg)
+    G = cfg.groups
+    seen, _ = _run_ops(
+        dut,
+        len(ops),
+        {
+            "banks": lambda c: [c.get(dut.act_bank[s]) for s in range(G)],
+            "addrs": lambda c: [c.get(dut.act_addr[b]) for b in range(G)],
+        },
+    )
+    for o in range(len(ops)):
+        for s in range(G):
+            bank, addr = lay.x(ops.row[o, s], ops.col[o, s])
+            assert seen["banks"][o][s] == bank
+            assert seen["addrs"][o][bank] == addr
+
+
+@pytest.mark.parametrize("lanes", [1, 7, 28, 56])
+def test_column_pass_writes_block_output(lanes):
+    """Results Y[g·S + l, c·G + s] of a block that feeds another go to BufferLayout.x."""
+    cfg = CoreConfig(model="reslst3", lanes=lanes)
+    lay = BufferLayout(cfg)
+    dut = ColumnPass(cfg)
+    G, S = cfg.groups, cfg.group_lanes
+    want, got = [], []
+    for c in range(28 // G):
+        for g in range(cfg.out_groups):
+            for lane in range(S):
+                want.append([lay.x(g * S + lane, c * G + s) for s in range(G)])
+
+    async def tb(ctx):
+        ctx.set(dut.start, 1)
+        await ctx.tick()
+        ctx.set(dut.start, 0)
+        ctx.set(dut.wb_valid, 1)
+        for _ in range(len(want)):
+            addr = ctx.get(dut.xw_addr)
+            got.append([(ctx.get(dut.xw_bank[s]), addr) for s in range(G)])
+            await ctx.tick()
+
+    simulate(dut, tb)
+    assert got == want
+
+
+def test_output_layer_reads_weights_after_every_block():
+    cfg = CoreConfig(model="reslst3", lanes=28)
+    assert PassSchedule(cfg).output_ops().w_addr[0] == 3 * cfg.block_words

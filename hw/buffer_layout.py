@@ -1,0 +1,55 @@
+"""Where every value of an image lives in the core's buffers (bank, word, byte).
+
+The layouts are chosen so that the values the lane groups (row and column passes) or
+the partitions (output layer) need in the same cycle always sit in different banks,
+and so that each writer fills its bank in an order a counter can follow.
+``tests/test_buffer_layout.py`` checks both properties for every lane count.
+"""
+
+from __future__ import annotations
+
+from .config import CoreConfig, N
+
+__all__ = ["BufferLayout"]
+
+
+class BufferLayout:
+    """Address maps of the pixel, E, block-output (X) and output-layer (Y, R) buffers.
+
+    * pixels ``(i, k)``: bank ``i mod G`` (the row pass's groups read rows ``r·G + s``);
+    * E (row-pass output) ``(i, j)``: bank ``i mod G``, word ``(i // G)·28 + j``;
+    * X (output of a block that feeds another block) ``(i, j)``: bank ``(i + j) mod G``,
+      word ``(28·i + j) // G``: the next block's row pass reads ``(r·G + s, k)`` and
+      the column pass writes ``(i, c·G + s)`` for all groups ``s`` at once, and both
+      sets of ``G`` elements fall in different banks;
+    * Y (what the output layer reads: the last block's output) and R (ResLST-3: the
+      first block's output, added to Y on the way to the lanes) ``(i, j)``: tap
+      ``t' = 28·j + i`` in bank ``t' mod P`` at word ``t' // P``.
+    """
+
+    def __init__(self, config: CoreConfig):
+        self.cfg = config
+
+    def pixel(self, i, k, half=0):
+        """(bank, word address, byte in word) of pixel (i, k) in image buffer ``half``."""
+        c = self.cfg
+        words_per_row = N // c.pixels_per_beat
+        depth = (N // c.groups) * words_per_row
+        return (
+            i % c.groups,
+            half * depth + (i // c.groups) * words_per_row + k // c.pixels_per_beat,
+            k % c.pixels_per_beat,
+        )
+
+    def e(self, i, j):
+        return i % self.cfg.groups, (i // self.cfg.groups) * N + j
+
+    def x(self, i, j):
+        G = self.cfg.groups
+        return (i + j) % G, (N * i + j) // G
+
+    def y(self, i, j):
+        t = j * N + i
+        return t % self.cfg.partitions, t // self.cfg.partitions
+
+    r = y  # the residual buffer has Y's layout: both are read at the same address
