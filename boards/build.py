@@ -180,8 +180,23 @@ def _portable(path: str) -> str:
         return path
 
 
-def build_plan(build: BoardBuild, *, data_dir=None):
-    """The Amaranth build plan and a manifest (without file digests) for ``build``."""
+def _platform(board: str, *, rtlil: bool = False):
+    cls = BOARDS[board]
+    if not rtlil:
+        return cls()
+
+    class WithRTLIL(cls):
+        # Also the design as RTLIL (for Yosys area reports; not part of the plan).
+        @property
+        def file_templates(self):
+            return {**super().file_templates, "{{name}}.il": "{{emit_rtlil()}}"}
+
+    return WithRTLIL()
+
+
+def build_plan(build: BoardBuild, *, data_dir=None, rtlil: bool = False):
+    """The Amaranth build plan and a manifest (without file digests) for ``build``;
+    with ``rtlil``, the plan also holds the design as RTLIL (``lst_selftest.il``)."""
     from quant.golden import GoldenModel
     from quant.quantize import quantize_checkpoint, sha256_file
 
@@ -196,7 +211,7 @@ def build_plan(build: BoardBuild, *, data_dir=None):
     top = SelfTestTop(
         settings=settings, config=config, qmodel=qmodel, images=images, expected=expected
     )
-    platform = BOARDS[build.board]()
+    platform = _platform(build.board, rtlil=rtlil)
     # Amaranth reads overrides from AMARANTH_* variables too; they would make the plan
     # depend on the environment.
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AMARANTH_")}

@@ -106,12 +106,15 @@ def area(verilog: Path, work: Path, *, dsp: bool = True, top: str = "lst_core") 
     """Synthesize ``verilog`` (top module ``top``) for the XC7Z010; return cell counts
     and the logic depth."""
     work.mkdir(parents=True, exist_ok=True)
-    shutil.copy(verilog, work / "lst_core.v")
+    # Verilog, or RTLIL (``.il``: read much faster when memories have large initialisers).
+    src = work / ("lst_core.il" if Path(verilog).suffix == ".il" else "lst_core.v")
+    shutil.copy(verilog, src)
+    reader = "read_rtlil" if src.suffix == ".il" else "read_verilog"
     # Without DSP slices, multipliers are built as radix-4 Booth arrays (Yosys's booth
     # pass; its default array costs about 60 % more LUTs).
     no_dsp = f"hierarchy -top {top}; proc; booth; " if not dsp else ""
     script = (
-        f"read_verilog lst_core.v; {no_dsp}"
+        f"{reader} {src.name}; {no_dsp}"
         f"synth_xilinx -family xc7 -top {top} -flatten{'' if dsp else ' -nodsp'}; "
         "tee -q -o stat.json stat -json; write_json netlist.json"
     )
