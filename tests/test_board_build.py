@@ -262,3 +262,13 @@ def test_cli_errors_are_one_line():
     r = _lst("board", "clock", "--clock-mhz", "80", "--json")
     assert r.returncode == 0
     assert json.loads(r.stdout)["CLKOUT0_DIVIDE_F"] == 15.0
+
+
+@pytest.mark.parametrize("mhz, period", [(100, "10.000"), (80, "12.500"), (150, "6.667")])
+def test_clock_constraints_follow_the_frequency(mhz, period):
+    from boards.build import _hooks
+    from boards.mmcm import mmcm_settings
+
+    hooks = _hooks(mmcm_settings(mhz))
+    assert f"= {mhz:g} MHz, period {period} ns" in hooks["add_constraints"]
+    assert f"abs($lst_period - {period}) > 0.001" in hooks["script_after_synth"]
