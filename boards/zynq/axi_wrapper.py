@@ -59,10 +59,10 @@ class LSTAxiWrapper(wiring.Component):
         images per packet, ``tlast`` on the packet's last beat. ``tkeep`` is not checked
         (the DMA sends whole words: every length is a multiple of 4 bytes).
     m_axis_tdata[31:0], m_axis_tvalid, m_axis_tready, m_axis_tlast, m_axis_tkeep[3:0]
-        Results, 11 words per image: word 0 the class (bits 3:0) and the image's
-        sequence number (bits 31:16, images since reset, dropped ones included), words
-        1–10 the logits of classes 0–9, sign-extended; ``tlast`` on word 10 of the
-        result of a packet's last image; ``tkeep`` all ones.
+        Results, 11 words per image: word 0 the class (bits 3:0), flag DROPPED (bit 4)
+        and the image's sequence number (bits 31:16, images since reset, dropped ones
+        included), words 1–10 the logits of classes 0–9, sign-extended; ``tlast`` on
+        word 10 of the result of a packet's last image; ``tkeep`` all ones.
     s_axi_ctrl_* : AXI4-Lite slave, 8-bit byte address, 32-bit data
         The registers of :mod:`boards.zynq.regmap`; unmapped reads answer OKAY with 0.
     interrupt : Out(1)
@@ -76,7 +76,9 @@ class LSTAxiWrapper(wiring.Component):
     the wrapper pads it with zero beats (``tready`` low meanwhile) and marks it
     "suppressed" in a small FIFO that follows the images through the core; its result
     is then consumed and discarded. Early ``tlast`` re-aligns at once; after a late one
-    the wrapper discards input up to and including the next ``tlast``.
+    the wrapper discards input up to and including the next ``tlast``. If the dropped
+    image was its packet's last, a marker frame (DROPPED set, class and logits zero)
+    carries the output packet's ``tlast``, so that a DMA receive always completes.
 
     Latency
     -------
