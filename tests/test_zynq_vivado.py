@@ -177,3 +177,20 @@ def test_board_parts_match_platforms():
     for name, (part, _) in BOARD_PARTS.items():
         plat = zybo.BOARDS[name]
         assert part == f"{plat.device}{plat.package}-{plat.speed}"
+
+
+def test_lst_board_vivado_cli(tmp_path, capsys):
+    """``lst board vivado --json``: one JSON object; a foreign file in the output is
+    refused with one line and exit 2, and nothing on stdout."""
+    from lst.cli import main
+
+    out = tmp_path / "v"
+    assert main(["board", "vivado", "--board", "zybo-z7-20", "--out", str(out), "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["part"] == "xc7z020clg400-1" and obj["vivado"]["written_for"] == "2022.1"
+    assert Path(obj["script"]).exists() and Path(obj["verilog"]).exists()
+    (out / "mine.txt").write_text("keep")
+    assert main(["board", "vivado", "--out", str(out), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "mine.txt" in captured.err
+    assert (out / "mine.txt").read_text() == "keep"

@@ -29,7 +29,7 @@ __all__ = ["TOP", "generate", "generate_cached", "generator_digest", "wrapper_co
 
 TOP = "lst_axi"
 #: The output kind of :mod:`lst.outputs` for wrapper directories.
-KIND = "board-axi"
+KIND = "board axi"
 
 _ATTR = re.compile(r"^\s*\(\* X_INTERFACE_\w+ = .*\*\)\n", re.M)
 

@@ -23,7 +23,7 @@ __all__ = ["DRIVER_FILES", "write_driver", "write_driver_files"]
 HERE = Path(__file__).resolve().parent
 #: Sources copied into ``lst_zynq/`` (the driver imports nothing else of the project).
 DRIVER_FILES = ("__init__.py", "driver.py", "regmap.py")
-KIND = "board-driver"
+KIND = "board driver"
 
 
 def write_driver_files(dest: Path, wrapper_manifest: dict) -> None:

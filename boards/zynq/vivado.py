@@ -41,7 +41,7 @@ BOARD_PARTS = {
 }
 #: The version the script is written and documented for, and the oldest it should run on.
 VIVADO_VERSIONS = {"written_for": "2022.1", "oldest": "2020.1"}
-KIND = "board-vivado"
+KIND = "board vivado"
 #: Names of the block-design cells the driver looks up in the .hwh.
 WRAPPER_CELL = "lst_axi_0"
 DMA_CELL = "axi_dma_0"
