@@ -12,10 +12,11 @@ import json
 from pathlib import Path
 
 from hw.device import device, fits, utilisation
+from lst.errors import LSTError
 
 from .build import TOP, BoardBuild, build_plan
 
-__all__ = ["report", "top_area"]
+__all__ = ["describe", "measure", "report", "top_area", "write"]
 
 
 def _row(design: str, area: dict, dev: str) -> dict:
@@ -43,10 +44,21 @@ def top_area(build: BoardBuild, work: Path) -> tuple[dict, dict]:
     return area(design, work / "synth", top=TOP), manifest
 
 
-def report(*, lanes: int = 28, out_dir="docs", work="build/board-report") -> dict:
-    """The core's and the Zybo Z7-10 self-test top's area at ``lanes`` lanes; added to
-    ``out_dir/performance.json`` and ``performance.md`` when ``out_dir`` is given."""
-    from hw.report import area, write_report
+def describe(build: BoardBuild, images: str, clock_mhz: float) -> str:
+    """The sentence above the table in ``performance.md``."""
+    return (
+        f"The core ({build.lanes} lanes, {build.format}) alone and inside the stand-alone "
+        f"self-test top for the Zybo Z7-10 (`make bitstream`: {build.count} images "
+        f"({images}) and their expected results in ROMs, MMCM at {clock_mhz:g} MHz, LED "
+        "logic), both from Yosys `synth_xilinx -family xc7 -flatten` in the same run; "
+        "not Vivado."
+    )
+
+
+def measure(*, lanes: int = 28, work="build/board-report") -> dict:
+    """Synthesize the core and the Zybo Z7-10 self-test top at ``lanes`` lanes; return
+    the ``board_tops`` section of the report."""
+    from hw.report import area
     from hw.verilog import generate_cached
 
     work = Path(work)
@@ -56,29 +68,34 @@ def report(*, lanes: int = 28, out_dir="docs", work="build/board-report") -> dic
     core = area(Path(core_dir) / "lst_core.v", work / "core_synth")
     top, manifest = top_area(build, work / "top")
     dev = "xc7z010"
-    tops = {
+    return {
         "device": device(dev).name,
-        "description": (
-            f"The core ({lanes} lanes, {build.format}) alone and inside the stand-alone "
-            f"self-test top for the Zybo Z7-10 (`make bitstream`: {build.count} images "
-            f"({manifest['images']}) and their expected results in ROMs, MMCM at "
-            f"{manifest['clock']['f_out_mhz']:g} MHz, LED logic), both from Yosys "
-            "`synth_xilinx -family xc7 -flatten` in the same run; not Vivado."
-        ),
+        "description": describe(build, manifest["images"], manifest["clock"]["f_out_mhz"]),
+        "images": manifest["images"],
         "rows": [
             _row(f"core ({lanes} lanes)", core, dev),
             _row(f"self-test top ({lanes} lanes, {build.count} images)", top, dev),
         ],
     }
-    result = {"rows": tops["rows"], "device": tops["device"], "images": manifest["images"]}
-    if out_dir:
-        out_dir = Path(out_dir)
-        perf = out_dir / "performance.json"
-        base = json.loads(perf.read_text()) if perf.exists() else None
-        if base is None or "rows" not in base:
-            from lst.errors import LSTError
 
-            raise LSTError(f"{perf}: missing; run 'lst report' first")
-        base["board_tops"] = tops
-        result["files"] = write_report(base, out_dir)
+
+def write(tops: dict, out_dir) -> dict:
+    """Add ``tops`` to ``out_dir/performance.json`` and re-render ``performance.md``."""
+    from hw.report import write_report
+
+    out_dir = Path(out_dir)
+    perf = out_dir / "performance.json"
+    base = json.loads(perf.read_text()) if perf.exists() else None
+    if base is None or "rows" not in base:
+        raise LSTError(f"{perf}: missing; run 'lst report' first")
+    base["board_tops"] = tops
+    return write_report(base, out_dir)
+
+
+def report(*, lanes: int = 28, out_dir="docs", work="build/board-report") -> dict:
+    """:func:`measure`, then :func:`write` into ``out_dir`` when it is given."""
+    tops = measure(lanes=lanes, work=work)
+    result = {"rows": tops["rows"], "device": tops["device"], "images": tops["images"]}
+    if out_dir:
+        result["files"] = write(tops, out_dir)
     return result
