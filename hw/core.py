@@ -110,7 +110,9 @@ class LSTCore(wiring.Component):
         m.submodules.macs = macs = MacArray(
             lanes=c.lanes, x_width=self.x_width, w_width=self.w_width, acc_width=W
         )
-        m.submodules.capture = capture = LaneCapture(lanes=c.lanes, width=W, bias_depth=len(biases))
+        m.submodules.capture = capture = LaneCapture(
+            lanes=c.lanes, width=W, bias_depth=len(biases), dest_shape=tag
+        )
         m.submodules.drain = drain = LaneDrain(
             lanes=c.lanes, groups=c.groups, width=W, biases=biases, tag_shape=tag
         )

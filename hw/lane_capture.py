@@ -43,7 +43,7 @@ class LaneCapture(wiring.Component):
         With ``drain_start``.
     """
 
-    def __init__(self, *, lanes: int, width: int, bias_depth: int, dest_shape=1):
+    def __init__(self, *, lanes: int, width: int, bias_depth: int, dest_shape):
         super().__init__(
             {
                 "acc": In(data.ArrayLayout(signed(width), lanes)),

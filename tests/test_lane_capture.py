@@ -49,7 +49,7 @@ def test_capture_and_strobes():
 
 
 def test_results_hold_the_sum_after_the_strobe():
-    dut = LaneCapture(lanes=2, width=12, bias_depth=56)
+    dut = LaneCapture(lanes=2, width=12, bias_depth=56, dest_shape=1)
 
     async def tb(ctx):
         ctx.set(dut.en, 1)
