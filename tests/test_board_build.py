@@ -272,3 +272,22 @@ def test_clock_constraints_follow_the_frequency(mhz, period):
     hooks = _hooks(mmcm_settings(mhz))
     assert f"= {mhz:g} MHz, period {period} ns" in hooks["add_constraints"]
     assert f"abs($lst_period - {period}) > 0.001" in hooks["script_after_synth"]
+
+
+def test_board_commands_never_import_torch(tmp_path):
+    code = (
+        "import sys, builtins\n"
+        "real = builtins.__import__\n"
+        "def guard(name, *a, **k):\n"
+        "    if name == 'torch' or name.startswith('torch.'):\n"
+        "        raise ImportError('torch must not be imported here')\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = guard\n"
+        "import boards.build, boards.report, boards.selftest_top, boards.cli\n"
+        "from lst.cli import main\n"
+        f"sys.exit(main(['board', 'bitstream', '--count', '2', '--images', 'stress', "
+        f"'--no-run', '--out', {str(tmp_path / 'p')!r}, '--json']))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["note"] == "--no-run given"
