@@ -126,7 +126,8 @@ def generate(config: CoreConfig, out_dir, *, qmodel=None, force: bool = False) -
 
 def generate_cached(config: CoreConfig, out_dir) -> dict:
     """:func:`generate` unless ``out_dir`` already holds this configuration's output from
-    the same checkpoint and generator sources; return the manifest."""
+    the same checkpoint and generator sources; return the manifest. For build caches
+    (``sim_build/``): a stale output there is replaced whoever wrote it."""
     path = Path(out_dir) / f"{TOP}.json"
     if path.exists() and (Path(out_dir) / f"{TOP}.v").exists():
         m = json.loads(path.read_text())
@@ -136,4 +137,4 @@ def generate_cached(config: CoreConfig, out_dir) -> dict:
             and m.get("generator_sha256") == generator_digest()
         ):
             return m
-    return generate(config, out_dir)
+    return generate(config, out_dir, force=True)
