@@ -12,7 +12,8 @@ MNIST_DIR ?= $(if $(wildcard ../shared/data/mnist/t10k-labels-idx1-ubyte.gz),$(a
 export MNIST_DIR
 
 # Hardware generator settings (see `lst verilog --help`).
-CHECKPOINT ?= models/lst1.safetensors
+MODEL      ?= lst1
+CHECKPOINT ?= models/$(MODEL).safetensors
 LANES      ?= 28
 FORMAT     ?= q5.7
 BUILD      ?= build
@@ -36,7 +37,7 @@ help:
 	@echo "make install      create .venv and install the project with its dev extras"
 	@echo "make test         run the test suite (minutes)"
 	@echo "make test-slow    run the long regressions as well"
-	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/verilog/ (CHECKPOINT= LANES= FORMAT=)"
+	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/verilog/ (MODEL= CHECKPOINT= LANES= FORMAT=)"
 	@echo "make vivado       Zynq PS block design + wrapper + driver for Vivado under $(BUILD)/vivado-BOARD (BOARD= FCLK_MHZ= FORCE=1)"
 	@echo "make bitstream    self-test Vivado build plan under $(BUILD)/BOARD (BOARD= LANES= FORMAT= CLOCK_MHZ= FORCE=1); runs it if vivado is on PATH"
 	@echo "make verify-full  stream all 10,000 MNIST test images through the RTL"
@@ -75,7 +76,7 @@ train: $(VENV)/.installed
 		--out $(TRAIN_OUT)/reslst3.safetensors $(TRAIN_FORCE)
 
 verilog: $(VENV)/.installed
-	$(LST) verilog --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --out $(BUILD)/verilog --lint
+	$(LST) verilog --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --out $(BUILD)/verilog --lint
 
 vivado: $(VENV)/.installed
 	$(LST) board vivado --board $(BOARD) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
@@ -86,7 +87,7 @@ bitstream: $(VENV)/.installed
 		--clock-mhz $(CLOCK_MHZ) --out $(BUILD)/$(BOARD) $(if $(FORCE),--force)
 
 verify-full: $(VENV)/.installed
-	$(LST) verify --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --json
+	$(LST) verify --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --json
 
 report: $(VENV)/.installed
 	$(LST) report --checkpoint $(CHECKPOINT) --out docs

@@ -53,3 +53,26 @@ class BufferLayout:
         return t % self.cfg.partitions, t // self.cfg.partitions
 
     r = y  # the residual buffer has Y's layout: both are read at the same address
+
+    def sizes(self, act_width: int) -> dict[str, dict]:
+        """Every buffer of the core: banks, words per bank, bits per word, total bits.
+
+        ``pixels`` (two images), ``e`` (row-pass output), ``x`` (a block's output that
+        feeds the next block; several blocks only), ``y`` (what the output layer reads)
+        and ``r`` (ResLST-3: the first block's output, kept for the residual sum).
+        """
+        c = self.cfg
+        G, P = c.groups, c.partitions
+        out = {
+            "pixels": (G, 2 * (N // G) * (N // c.pixels_per_beat), 8 * c.pixels_per_beat),
+            "e": (G, N * N // G, act_width),
+        }
+        if c.blocks > 1:
+            out["x"] = (G, N * N // G, act_width)
+        out["y"] = (P, c.partition_depth, act_width)
+        if c.residual:
+            out["r"] = (P, c.partition_depth, act_width)
+        return {
+            k: {"banks": b, "words": w, "width": width, "bits": b * w * width}
+            for k, (b, w, width) in out.items()
+        }

@@ -15,6 +15,7 @@ def _config(args):
         pixels_per_beat=args.pixels_per_beat,
         format=args.format,
         checkpoint=args.checkpoint or "",
+        model=args.model or "",
     )
 
 
@@ -45,7 +46,7 @@ def cmd_verilog(args):
         if bad:
             raise UserError("lint failed: " + " | ".join(bad)[:2000])
     text = (
-        f"{obj['verilog']} ({config.lanes} lanes, {config.format}, "
+        f"{obj['verilog']} ({config.model}, {config.lanes} lanes, {config.format}, "
         f"II {config.initiation_interval} cycles) and ROM images in {obj['out_dir']}/rom"
     )
     emit(args, obj, text)
@@ -68,9 +69,17 @@ def cmd_report(args):
 
 
 def _add_core_args(p):
-    from .config import SUPPORTED_LANES, SUPPORTED_PIXELS_PER_BEAT
+    from .config import SUPPORTED_LANES, SUPPORTED_MODELS, SUPPORTED_PIXELS_PER_BEAT
 
-    p.add_argument("--checkpoint", default=None, help="default: models/lst1.safetensors")
+    p.add_argument(
+        "--model",
+        default=None,
+        choices=SUPPORTED_MODELS,
+        help="default: the checkpoint's (its metadata, else its tensors), else lst1",
+    )
+    p.add_argument(
+        "--checkpoint", default=None, help="default: the model's, models/MODEL.safetensors"
+    )
     p.add_argument("--lanes", type=int, default=28, choices=SUPPORTED_LANES)
     p.add_argument("--format", default="q5.7", help="weight format, e.g. q5.7")
     p.add_argument("--pixels-per-beat", type=int, default=1, choices=SUPPORTED_PIXELS_PER_BEAT)

@@ -46,3 +46,13 @@ def test_x_is_filled_in_column_order_by_a_counter(lanes):
     lay, G = BufferLayout(cfg), cfg.groups
     words = [lay.x(i, c * G)[1] for c in range(N // G) for i in range(N)]
     assert words == [(N // G) * i + c for c in range(N // G) for i in range(N)]
+
+
+def test_sizes_count_every_buffer():
+    lst1 = BufferLayout(CoreConfig(lanes=28)).sizes(8)
+    res = BufferLayout(CoreConfig(model="reslst3", lanes=56)).sizes(8)
+    assert set(lst1) == {"pixels", "e", "y"}
+    assert set(res) == {"pixels", "e", "x", "y", "r"}
+    assert lst1["pixels"]["bits"] == 2 * 784 * 8 and lst1["e"]["bits"] == 784 * 8
+    assert res["x"]["banks"] == 2 and res["r"] == res["y"]
+    assert res["y"]["banks"] * res["y"]["words"] >= 784
