@@ -166,3 +166,49 @@ def test_arguments_are_checked(qmodel, golden):
             heartbeat_cycles=100,
             debounce_cycles=4,
         )
+
+
+def test_page_buttons_select_the_displayed_image(qmodel):
+    """K = 9: two pages. After image 0's result, page 0 shows its class, page 1 (image 8)
+    shows 15; BTN1 and BTN2 step the page both ways, wrapping around."""
+    images = stress_images(9)
+    expected = GoldenModel(qmodel)(images)
+    dut = SelfTest(
+        config=CFG,
+        qmodel=qmodel,
+        images=images,
+        expected=expected,
+        heartbeat_cycles=100,
+        debounce_cycles=4,
+    )
+    shown = []
+
+    async def bench(ctx):
+        await ctx.tick().until(dut.passes == 1)
+        ctx.set(dut.display, 1)
+
+        async def look():
+            await ctx.tick().repeat(3)
+            shown.append(ctx.get(dut.leds))
+
+        async def press(button):
+            ctx.set(button, 1)
+            await ctx.tick().repeat(12)  # held over two samples: one step
+            ctx.set(button, 0)
+            await ctx.tick().repeat(12)
+
+        await look()  # page 0, image 0
+        await press(dut.next_page)
+        await look()  # page 1, image 8
+        await press(dut.next_page)
+        await look()  # wrapped to page 0
+        await press(dut.prev_page)
+        await look()  # wrapped back to page 1
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    c0 = int(expected.classes[0])
+    assert c0 != NO_RESULT
+    assert shown == [c0, NO_RESULT, c0, NO_RESULT]
