@@ -15,8 +15,7 @@ HP0 slave for the DMA, FCLK0 at ``fclk_mhz`` for the whole PL; ``axi_dma`` in si
 mode (no scatter-gather), 32-bit MM2S and S2MM, 26-bit length register (64 MiB per
 transfer); the wrapper ``lst_axi`` as an RTL module reference; AXI4-Lite through an
 interconnect; interrupts to IRQ_F2P. Written for Vivado 2022.1 (the version of the
-community PYNQ 3.0.1 images for the Zybo Z7); the commands it uses exist unchanged
-since 2020.1. Everything is a pure function of the settings: the same inputs give
+community PYNQ 3.0.1 images for the Zybo Z7); other versions are untested. Everything is a pure function of the settings: the same inputs give
 byte-identical files.
 """
 
@@ -39,8 +38,8 @@ BOARD_PARTS = {
     "zybo-z7-10": ("xc7z010clg400-1", "digilentinc.com:zybo-z7-10:part0:1.2"),
     "zybo-z7-20": ("xc7z020clg400-1", "digilentinc.com:zybo-z7-20:part0:1.2"),
 }
-#: The version the script is written and documented for, and the oldest it should run on.
-VIVADO_VERSIONS = {"written_for": "2022.1", "oldest": "2020.1"}
+#: The version the script is written and documented for (other versions untested).
+VIVADO_VERSIONS = {"written_for": "2022.1"}
 KIND = "board vivado"
 #: Names of the block-design cells the driver looks up in the .hwh.
 WRAPPER_CELL = "lst_axi_0"
