@@ -180,6 +180,7 @@ def test_throughput_reports_counters(golden, digest):
     tp = accel.throughput(8)
     assert tp["images"] == 8 and tp["cycles_per_image"] == (1960 * 8 + 250 * 2) / 8
     assert tp["images_per_s"] == pytest.approx(8 / (8 * 20e-6))
+    assert tp["dma_seconds"] == pytest.approx(8 * 20e-6)
 
 
 def test_framing_error_raises_and_clears(golden, digest):

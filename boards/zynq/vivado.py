@@ -15,8 +15,9 @@ HP0 slave for the DMA, FCLK0 at ``fclk_mhz`` for the whole PL; ``axi_dma`` in si
 mode (no scatter-gather), 32-bit MM2S and S2MM, 26-bit length register (64 MiB per
 transfer); the wrapper ``lst_axi`` as an RTL module reference; AXI4-Lite through an
 interconnect; interrupts to IRQ_F2P. Written for Vivado 2022.1 (the version of the
-community PYNQ 3.0.1 images for the Zybo Z7); other versions are untested. Everything is a pure function of the settings: the same inputs give
-byte-identical files.
+community PYNQ 3.0.1 images for the Zybo Z7); other versions are untested.
+Everything is a pure function of the settings: the same inputs give byte-identical
+files.
 """
 
 from __future__ import annotations
