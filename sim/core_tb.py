@@ -104,25 +104,43 @@ class CoreTB:
             logits.append(v - (1 << w) if v >> (w - 1) else v)
         return payload & 0xF, logits
 
-    async def receive(self, count: int, *, stall: float = 0.0, timeout: int = 10_000_000):
-        """Collect ``count`` results, refusing each cycle with probability ``stall``."""
+    async def receive(
+        self,
+        count: int,
+        *,
+        stall: float = 0.0,
+        holds: dict[int, int] | None = None,
+        timeout: int = 10_000_000,
+    ):
+        """Collect ``count`` results, refusing each cycle with probability ``stall``, and
+        result ``k`` for ``holds[k]`` cycles after it is first offered."""
         dut = self.dut
+        holds = holds or {}
         out = []
         held = None
+        offered = 0  # cycles the pending result has been offered
         start = self.cycle
         while len(out) < count:
-            ready = 0 if (stall and self.rng.random() < stall) else 1
+            if len(out) in holds:
+                ready = int(held is not None and offered >= holds[len(out)])
+            else:
+                ready = 0 if (stall and self.rng.random() < stall) else 1
             dut.result__ready.value = ready
             await ReadOnly()
             valid = int(dut.result__valid.value)
             if valid:
                 payload = int(dut.result__payload.value)
                 if held is not None:
-                    assert payload == held, "result payload changed while waiting for ready"
+                    assert payload == held, (
+                        f"result {len(out)}'s payload changed after {offered} cycles not accepted"
+                    )
+                else:
+                    offered = 0
                 held = payload
             else:
-                assert held is None, "result valid dropped before it was accepted"
+                assert held is None, f"result {len(out)} withdrawn before it was accepted"
             await RisingEdge(dut.clk)
+            offered += 1
             if valid and ready:
                 out.append(self.decode(held))
                 self.result_cycles.append(self.cycle)
@@ -130,6 +148,15 @@ class CoreTB:
             assert self.cycle - start < timeout, f"timeout after {len(out)} of {count} results"
         dut.result__ready.value = 0
         return out
+
+    async def expect_no_result(self, cycles: int):
+        """With ready high, no result may be offered for ``cycles`` cycles."""
+        self.dut.result__ready.value = 1
+        for _ in range(cycles):
+            await ReadOnly()
+            assert not int(self.dut.result__valid.value), "a result beyond the images sent"
+            await RisingEdge(self.dut.clk)
+        self.dut.result__ready.value = 0
 
 
 def check(results, vec, indices, label=""):
@@ -188,6 +215,27 @@ async def test_backpressure(dut):
     """Random backpressure on the output (70 % of cycles refused), input at full rate."""
     vec = load_vectors()
     await _run(dut, list(range(min(5, len(vec["images"])))), stall=0.7, seed=3)
+
+
+@cocotb.test()
+async def test_long_stall(dut):
+    """Results refused for several images' compute time: result 0 for 4 latencies (the
+    next image finishes its column pass and two more fill the input buffer), result 2
+    for 3. The waiting payload must hold still, and every image give exactly one
+    result, in order (none lost, none duplicated)."""
+    vec = load_vectors()
+    tb = CoreTB(dut, vec["config"], seed=6)
+    await tb.reset()
+    images = vec["images"]
+    # One image alone: its latency (last pixel to result) exceeds one image's compute time.
+    cocotb.start_soon(tb.send(images[:1]))
+    check(await tb.receive(1), vec, [0], "alone")
+    latency = tb.result_cycles[0] - tb.accepted_last_pixel[0]
+    idx = list(range(1, min(7, len(images))))
+    cocotb.start_soon(tb.send(images[idx]))
+    results = await tb.receive(len(idx), holds={0: 4 * latency, 2: 3 * latency, 3: 1})
+    check(results, vec, idx, "long stall")
+    await tb.expect_no_result(latency + 100)
 
 
 @cocotb.test()
