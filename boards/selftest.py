@@ -81,7 +81,7 @@ class SelfTest(wiring.Component):
 
     Timing
     ------
-    Each result is checked in 13 cycles while the core holds it, far less than the
+    Each result is checked in 14 cycles while the core holds it, far less than the
     core's initiation interval, so images stream at the core's full rate.
     """
 
