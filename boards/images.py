@@ -33,7 +33,7 @@ def stress_images(count: int, *, seed: int = 0) -> np.ndarray:
 def selftest_images(count: int, source: str = "auto", data_dir=None) -> tuple[np.ndarray, str]:
     """The first ``count`` images of ``source``; returns them and a description
     (``"mnist-test[0:64]"`` or ``"stress(seed=0)[0:64]"``)."""
-    from lst.data import DataError, default_data_dir, load_mnist
+    from lst.data import DataError, load_mnist
 
     if source not in IMAGE_SOURCES:
         raise ConfigError(f"--images must be one of {', '.join(IMAGE_SOURCES)}, not {source!r}")
@@ -45,7 +45,5 @@ def selftest_images(count: int, source: str = "auto", data_dir=None) -> tuple[np
             return split.images[:count], f"mnist-test[0:{count}]"
         except DataError as exc:
             if source == "mnist":
-                raise ConfigError(
-                    f"--images mnist: {exc} (MNIST in {default_data_dir(data_dir)})"
-                ) from None
+                raise ConfigError(f"--images mnist: {exc}") from None
     return stress_images(count), f"stress(seed=0)[0:{count}]"

@@ -291,3 +291,17 @@ def test_board_commands_never_import_torch(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["note"] == "--no-run given"
+
+
+def test_image_sources(fake_mnist, tmp_path):
+    from boards.images import selftest_images, stress_images
+    from lst.data import load_mnist
+
+    images, source = selftest_images(3, "auto", fake_mnist)
+    assert source == "mnist-test[0:3]"
+    assert (images == load_mnist("test", fake_mnist).images[:3]).all()
+    images, source = selftest_images(6, "auto", tmp_path / "none")
+    assert source == "stress(seed=0)[0:6]" and (images == stress_images(6)).all()
+    assert images[0].max() == 0 and images[1].min() == 255 and images[3].sum() == 255
+    with pytest.raises(ConfigError, match="--images mnist: MNIST not found"):
+        selftest_images(2, "mnist", tmp_path / "none")
