@@ -45,7 +45,8 @@ def verilog_memories(text: str) -> dict:
     current = None  # words of the initialiser being read
     for line in text.splitlines():
         if m := _MODULE.match(line):
-            module = m.group(1).lstrip("\\")
+            # Yosys suffixes a clashing submodule name with `$<n>`: `lst_core.out$135`.
+            module = re.sub(r"\$\d+", "", m.group(1).lstrip("\\"))
             continue
         if m := _DECL.match(line):
             decl = (m.group(2).lstrip("\\"), int(m.group(1)) + 1, int(m.group(3)) + 1)
@@ -53,6 +54,7 @@ def verilog_memories(text: str) -> dict:
         if decl and line.strip() == "initial begin":
             name, width, depth = decl
             current = [None] * depth
+            assert (module, name) not in mems, f"two memories named {module}.{name}"
             mems[(module, name)] = (width, current)
             continue
         if current is not None:
