@@ -74,13 +74,14 @@ def verilog_memories(text: str) -> dict:
 def expected_weight_rom(cfg: CoreConfig, ints: dict) -> np.ndarray:
     """Weight words × lanes from the documented layout.
 
-    Row pass word ``28g + k``: lane ``l`` of group ``s`` holds ``W1[g·S + l mod S, k]``;
-    column pass word ``28·out_groups + 28g + k``: ``W2[g·S + l mod S, (k + s) mod 28]``;
-    output word ``56·out_groups + rr·depth + u``: with fewer than 10 lanes lane ``l``
-    holds class ``rr·L + l`` at tap ``t' = u``, else lane ``p·10 + c`` holds class ``c``
-    at tap ``t' = u·P + p``; tap ``t' = 28j + i`` is ``Wo[c, 28i + j]``; the rest is 0.
+    Block ``b``'s region starts at word ``b·56·out_groups``. In it, row pass word
+    ``28g + k``: lane ``l`` of group ``s`` holds ``W1[g·S + l mod S, k]``; column pass
+    word ``28·out_groups + 28g + k``: ``W2[g·S + l mod S, (k + s) mod 28]``. Output word
+    ``blocks·56·out_groups + rr·depth + u``: with fewer than 10 lanes lane ``l`` holds
+    class ``rr·L + l`` at tap ``t' = u``, else lane ``p·10 + c`` holds class ``c`` at tap
+    ``t' = u·P + p``; tap ``t' = 28j + i`` is ``Wo[c, 28i + j]``; the rest is 0.
     """
-    w1, w2, wo = (ints[k] for k in ("blocks.0.row.weight", "blocks.0.col.weight", "out.weight"))
+    wo = ints["out.weight"]
     L, S, og, P, depth = (
         cfg.lanes,
         cfg.group_lanes,
@@ -89,13 +90,16 @@ def expected_weight_rom(cfg: CoreConfig, ints: dict) -> np.ndarray:
         cfg.partition_depth,
     )
     rom = np.zeros((cfg.weight_words, L), np.int64)
-    for lane in range(L):
-        s, li = divmod(lane, S)
-        for g in range(og):
-            for k in range(N):
-                rom[g * N + k, lane] = w1[g * S + li, k]
-                rom[og * N + g * N + k, lane] = w2[g * S + li, (k + s) % N]
-    base = 2 * og * N
+    for b in range(cfg.blocks):
+        w1, w2 = ints[f"blocks.{b}.row.weight"], ints[f"blocks.{b}.col.weight"]
+        region = b * 2 * og * N
+        for lane in range(L):
+            s, li = divmod(lane, S)
+            for g in range(og):
+                for k in range(N):
+                    rom[region + g * N + k, lane] = w1[g * S + li, k]
+                    rom[region + og * N + g * N + k, lane] = w2[g * S + li, (k + s) % N]
+    base = cfg.blocks * 2 * og * N
     for rr in range(cfg.rounds):
         for u in range(depth):
             for lane in range(L):
@@ -128,7 +132,6 @@ def check_verilog_roms(out: Path, qm) -> None:
             assert not any(words), f"unexpected ROM contents in {key}"
 
     stages = {st.name: st for st in qm.stages()}
-    row, col = stages["blocks.0.row"], stages["blocks.0.col"]
     w = qm.config.weight.width
     act = qm.config.act.width
     tin = qm.config.tanh_in.width
@@ -137,11 +140,14 @@ def check_verilog_roms(out: Path, qm) -> None:
     bias_width = roms["biases"]["width"]
     want_values = {
         "weights": (expected_weight_rom(cfg, qm.ints), w * cfg.lanes),
+        # 56 per block: b1 + 2^(shift - 1), then b2 + 2^(shift - 1) (rounding folded in).
         "biases": (
             np.concatenate(
                 [
-                    qm.ints["blocks.0.row.bias"] + (1 << (row.shift - 1)),
-                    qm.ints["blocks.0.col.bias"] + (1 << (col.shift - 1)),
+                    qm.ints[f"blocks.{b}.{kind}.bias"]
+                    + (1 << (stages[f"blocks.{b}.{kind}"].shift - 1))
+                    for b in range(cfg.blocks)
+                    for kind in ("row", "col")
                 ]
             ),
             bias_width,
@@ -194,7 +200,12 @@ def check_quantize_roms(out: Path, qm) -> None:
             assert not bad, f"{rom[kind]} differs from the quantized integers at words {bad[:5]}"
 
 
-CONFIGS = [CoreConfig(lanes=28), CoreConfig(lanes=4, format="q3.5"), CoreConfig(lanes=56)]
+CONFIGS = [
+    CoreConfig(lanes=28),
+    CoreConfig(lanes=4, format="q3.5"),
+    CoreConfig(lanes=56),
+    CoreConfig(model="reslst3", lanes=14, pixels_per_beat=4),  # three blocks
+]
 
 
 @pytest.fixture(scope="module", params=CONFIGS, ids=lambda c: c.name)
