@@ -61,7 +61,9 @@ def test_saturation_counted_and_strict():
     qm = quantize_tensors(get_arch("lst1"), t, FixedConfig())
     assert qm.saturated["out.weight"] == 4  # 15.999 rounds to 2048: out of range too
     assert qm.ints["out.weight"][0, :5].tolist() == [2047, -2048, 2047, 2047, 384]
-    with pytest.raises(QuantizationError, match=r"4 of 9474 weights and biases saturate .*out.weight"):
+    with pytest.raises(
+        QuantizationError, match=r"4 of 9474 weights and biases saturate .*out.weight"
+    ):
         quantize_tensors(get_arch("lst1"), t, FixedConfig(), strict=True)
 
 
