@@ -148,6 +148,7 @@ def generate(config: CoreConfig, out_dir="build/verilog", *, qmodel=None, force=
             "config": json.loads(config.to_json()),
             "checkpoint_sha256": sha256_file(config.checkpoint_path()),
             "formats": qmodel.config.to_dict(),
+            "quantization": qmodel.quantization_counts(),
             "ports": {
                 "clk": 1,
                 "rst": 1,
