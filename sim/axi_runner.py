@@ -2,7 +2,9 @@
 
 cocotbext-axi hangs on Verilator, so the wrapper's tests use Icarus only. Each
 configuration builds in its own directory, ``<root>/axi_<config>/``: the Verilog in
-``hdl/``, the simulator build in ``icarus/``, each run in ``icarus/run-<module>-<tag>/``.
+``hdl/``, the simulator build in ``icarus/``, each run in ``icarus/run-<module>-<tag>/``;
+these directories share ``sim_build/``'s bound on cached configurations
+(:mod:`sim.build_cache`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from hw.config import CoreConfig
 from quant.golden import GoldenModel
 from quant.quantize import quantize_checkpoint
 
+from .build_cache import config_dir
 from .runner import ROOT, available
 
 __all__ = ["build", "run_axi_cocotb"]
@@ -30,7 +33,7 @@ def build(config: CoreConfig, *, root: Path = ROOT):
     ok, why = available("icarus")
     if not ok:
         raise RuntimeError(why)
-    base = Path(root) / f"axi_{config.name}"
+    base = config_dir(root, f"axi_{config.name}")  # bounded cache: sim.build_cache
     manifest = generate_cached(config, base / "hdl")
     runner = get_runner("icarus")
     build_dir = base / "icarus"
