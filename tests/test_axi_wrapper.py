@@ -105,6 +105,53 @@ def test_register_table_in_docs():
     assert regmap.update_doc(text) == text, "regenerate: boards.zynq.regmap.update_doc"
 
 
+def test_amaranth_sim_reslst3():
+    """Another model through the wrapper (Amaranth's simulator, no Icarus): a ResLST-3
+    core's result frame for one image equals the golden model's, sequence number 0."""
+    from amaranth.sim import Simulator
+
+    from boards.zynq.axi_wrapper import LSTAxiWrapper
+    from quant.golden import GoldenModel
+    from quant.quantize import quantize_checkpoint
+
+    cfg = wrapper_config(28, checkpoint=str(REPO / "models" / "reslst3.safetensors"))
+    qm = quantize_checkpoint(cfg.checkpoint_path(), cfg.format)
+    image = _images(0)[4]  # one hot pixel
+    want = GoldenModel(qm)(image)
+    dut = LSTAxiWrapper(cfg, qm)
+    beats = np.frombuffer(image.tobytes(), "<u4")
+    words = []
+
+    async def testbench(ctx):
+        ctx.set(dut.aresetn, 1)
+        ctx.set(dut.m_axis_tready, 1)
+        for i, beat in enumerate(beats):
+            ctx.set(dut.s_axis_tdata, int(beat))
+            ctx.set(dut.s_axis_tvalid, 1)
+            ctx.set(dut.s_axis_tlast, i == len(beats) - 1)
+            await ctx.tick().until(dut.s_axis_tready)
+        ctx.set(dut.s_axis_tvalid, 0)
+        for _ in range(3 * cfg.initiation_interval):
+            valid, data, last = (
+                ctx.get(dut.m_axis_tvalid),
+                ctx.get(dut.m_axis_tdata),
+                ctx.get(dut.m_axis_tlast),
+            )
+            await ctx.tick()
+            if valid:
+                words.append(data)
+                if last:
+                    return
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(testbench)
+    sim.run()
+    assert len(words) == regmap.RESULT_WORDS
+    assert words[0] == int(want.classes[0])  # sequence number 0, no flags
+    assert np.array(words[1:], np.uint32).view(np.int32).tolist() == want.logits[0].tolist()
+
+
 def test_cocotb_registers_and_framing():
     """Fast subset: every register, and two images around a short and a long packet."""
     _icarus()
