@@ -28,7 +28,7 @@ from lst.arch import LST_MODELS, LSTArch, default_checkpoint, get_arch
 from lst.errors import ConfigError
 from lst.jsonconfig import JSONConfig
 
-__all__ = ["SUPPORTED_LANES", "SUPPORTED_PIXELS_PER_BEAT", "CoreConfig"]
+__all__ = ["SUPPORTED_LANES", "SUPPORTED_PIXELS_PER_BEAT", "WEIGHT_MODES", "CoreConfig"]
 
 N = 28
 CLASSES = 10
@@ -40,6 +40,10 @@ SUPPORTED_PIXELS_PER_BEAT = (1, 2, 4, 7, 14, 28)
 MACS_PER_IMAGE = 2 * N**3 + CLASSES * N * N
 #: Models the generator builds.
 SUPPORTED_MODELS = tuple(LST_MODELS)
+#: Where the weights, biases and activation table come from: the Verilog's initial
+#: contents only (``baked``), or those contents writable through the core's load port
+#: (``loadable``, :mod:`hw.load_image`).
+WEIGHT_MODES = ("baked", "loadable")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ class CoreConfig(JSONConfig):
     model : str
         ``lst1``, ``lst2`` or ``reslst3``. Empty: the checkpoint's model (from its
         metadata, else inferred from its tensors), or ``lst1`` without a checkpoint.
+    weights : str
+        ``baked`` (the memories are ROMs) or ``loadable`` (the checkpoint's values are
+        only the initial contents; a load port rewrites them, see :mod:`hw.load_image`).
     """
 
     lanes: int = 28
@@ -66,6 +73,7 @@ class CoreConfig(JSONConfig):
     format: str = "q5.7"
     checkpoint: str = ""
     model: str = ""
+    weights: str = "baked"
 
     def __post_init__(self):
         if not isinstance(self.lanes, int) or self.lanes not in SUPPORTED_LANES:
@@ -84,6 +92,10 @@ class CoreConfig(JSONConfig):
             raise ConfigError(
                 f"model must be one of {', '.join(SUPPORTED_MODELS)}, not {self.model!r}"
             )
+        if self.weights not in WEIGHT_MODES:
+            raise ConfigError(
+                f"weights must be one of {', '.join(WEIGHT_MODES)}, not {self.weights!r}"
+            )
         if not self.model:
             model = "lst1"
             if self.checkpoint:
@@ -98,7 +110,8 @@ class CoreConfig(JSONConfig):
 
     @property
     def name(self) -> str:
-        return f"{self.model}_l{self.lanes}_p{self.pixels_per_beat}_{self.format.replace('.', '_')}"
+        name = f"{self.model}_l{self.lanes}_p{self.pixels_per_beat}_{self.format.replace('.', '_')}"
+        return name if self.weights == "baked" else f"{name}_loadable"
 
     # ------------------------------------------------------------ model
 

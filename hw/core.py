@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Module, unsigned
+from amaranth import Module, Mux, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -25,6 +25,7 @@ from .rom_images import RomImages
 from .row_pass import RowPass
 from .sequencer import Sequencer
 from .tanh_unit import TanhUnit
+from .weight_loader import WeightLoader
 
 __all__ = ["LSTCore"]
 
@@ -56,6 +57,15 @@ class LSTCore(wiring.Component):
         ``q5.7``, for every model: :func:`quant.contract.logit_format`). Held until
         accepted; while it is not, the core finishes the current image's last column
         pass and then waits.
+    load_valid : In(1), load_data : In(32), load_restart : In(1), load_count : Out(32),
+    load_crc : Out(32)
+        ``config.weights == "loadable"`` only: the load image (:mod:`hw.load_image`),
+        one word per beat, into the weight, bias, output-bias and table memories
+        (:class:`~hw.weight_loader.WeightLoader`; no backpressure: a word per cycle
+        with ``load_valid``); ``load_restart`` goes back to its first
+        word; ``load_count`` and ``load_crc`` are the words accepted since and their
+        CRC-32. Load only while no image is in the core (the AXI wrapper refuses
+        otherwise); the checkpoint's values are the initial contents.
 
     Timing
     ------
@@ -83,12 +93,26 @@ class LSTCore(wiring.Component):
         self.w_width = qmodel.config.weight.width
         # Pixels are 8 bits, activations f + 1, ResLST-3's features f + 2.
         self.x_width = max(8, self.out_stage.x.width)
-        super().__init__(
-            {
-                "pixels": In(stream.Signature(unsigned(8 * config.pixels_per_beat))),
-                "result": Out(stream.Signature(result_layout(self.logit_width, CLASSES))),
+        members = {
+            "pixels": In(stream.Signature(unsigned(8 * config.pixels_per_beat))),
+            "result": Out(stream.Signature(result_layout(self.logit_width, CLASSES))),
+        }
+        self.loadable = config.weights == "loadable"
+        if self.loadable:
+            from lst.errors import ConfigError
+
+            if self.acc_width > 32:
+                raise ConfigError(
+                    f"weights=loadable: {self.acc_width}-bit biases do not fit a 32-bit load word"
+                )
+            members |= {
+                "load_valid": In(1),
+                "load_data": In(32),
+                "load_restart": In(1),
+                "load_count": Out(32),
+                "load_crc": Out(32),
             }
-        )
+        super().__init__(members)
 
     def elaborate(self, platform):
         m = Module()
@@ -103,7 +127,8 @@ class LSTCore(wiring.Component):
         )
         m.submodules.row = row = RowPass(c)
         m.submodules.col = col = ColumnPass(c)
-        m.submodules.out = out = OutputLayer(c, width=W, biases=roms.output_biases())
+        wr = {"writable": True} if self.loadable else {}
+        m.submodules.out = out = OutputLayer(c, width=W, biases=roms.output_biases(), **wr)
         m.submodules.router = router = OperandRouter(
             c, act_width=self.act_width, x_width=self.x_width
         )
@@ -114,7 +139,7 @@ class LSTCore(wiring.Component):
             lanes=c.lanes, width=W, bias_depth=len(biases), dest_shape=tag
         )
         m.submodules.drain = drain = LaneDrain(
-            lanes=c.lanes, groups=c.groups, width=W, biases=biases, tag_shape=tag
+            lanes=c.lanes, groups=c.groups, width=W, biases=biases, tag_shape=tag, **wr
         )
         m.submodules.tanh = tanh = TanhUnit(
             config=self.qmodel.config,
@@ -122,6 +147,7 @@ class LSTCore(wiring.Component):
             shifts=roms.shifts(),
             ports=c.groups,
             tag_shape=tag,
+            **wr,
         )
         m.submodules.buffers = bufs = ActivationBuffers(c, act_width=self.act_width)
         m.submodules.argmax = argmax = Argmax(logit_width=self.logit_width, classes=CLASSES)
@@ -133,6 +159,32 @@ class LSTCore(wiring.Component):
             attrs={"ram_style": "block", "rom_style": "block"},
         )
         w_rd = wrom.read_port()
+        if self.loadable:
+            # Load port: one value per word, the loader decodes where it goes.
+            from .load_image import load_regions
+
+            sizes = tuple(load_regions(c, self.qmodel).values())
+            m.submodules.loader = loader = WeightLoader(lanes=c.lanes, sizes=sizes)
+            w_wr = wrom.write_port(granularity=self.w_width)
+            m.d.comb += [
+                loader.words.valid.eq(self.load_valid),
+                loader.words.payload.eq(self.load_data),
+                loader.restart.eq(self.load_restart),
+                self.load_count.eq(loader.count),
+                self.load_crc.eq(loader.crc),
+                w_wr.addr.eq(loader.w_addr),
+                w_wr.data.eq(loader.data[: self.w_width].replicate(c.lanes)),
+                w_wr.en.eq(Mux(loader.w_en, loader.w_lanes, 0)),
+                drain.wr_addr.eq(loader.b_addr),
+                drain.wr_data.eq(loader.data),
+                drain.wr_en.eq(loader.b_en),
+                out.wr_addr.eq(loader.ob_addr),
+                out.wr_data.eq(loader.data),
+                out.wr_en.eq(loader.ob_en),
+                tanh.wr_addr.eq(loader.t_addr),
+                tanh.wr_data.eq(loader.data),
+                tanh.wr_en.eq(loader.t_en),
+            ]
 
         wiring.connect(m, wiring.flipped(self.pixels), pixbuf.pixels)
         wiring.connect(m, argmax.result, wiring.flipped(self.result))

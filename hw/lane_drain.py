@@ -30,6 +30,9 @@ class LaneDrain(wiring.Component):
         folded in).
     tag_shape : shape, optional
         Shape of the tag that travels with a drain's values (default 1 bit).
+    writable : bool
+        Add a write port to the bias memory (``wr_*``; ``biases`` are its initial
+        contents). Write only while no drain runs.
 
     Ports
     -----
@@ -42,9 +45,11 @@ class LaneDrain(wiring.Component):
         Two cycles after the lane is read.
     tag : Out(tag_shape)
         ``tag_in`` of the drain the current output values belong to.
+    wr_addr : In(range(len(biases))), wr_data : In(signed(width)), wr_en : In(1)
+        With ``writable``: one bias written per cycle with ``wr_en``.
     """
 
-    def __init__(self, *, lanes: int, groups: int, width: int, biases, tag_shape=1):
+    def __init__(self, *, lanes: int, groups: int, width: int, biases, tag_shape=1, writable=False):
         if lanes % groups:
             raise ValueError(f"lanes ({lanes}) must be a multiple of groups ({groups})")
         self.lanes = lanes
@@ -53,6 +58,7 @@ class LaneDrain(wiring.Component):
         self.width = width
         self.biases = [int(b) for b in biases]
         self.tag_shape = tag_shape
+        self.writable = writable
         members = {
             "lanes_in": In(data.ArrayLayout(signed(width), lanes)),
             "start": In(1),
@@ -60,6 +66,12 @@ class LaneDrain(wiring.Component):
             "tag_in": In(tag_shape),
             "tag": Out(tag_shape),
         }
+        if writable:
+            members |= {
+                "wr_addr": In(range(len(self.biases))),
+                "wr_data": In(signed(width)),
+                "wr_en": In(1),
+            }
         for s in range(groups):
             members[f"o{s}"] = Out(stream.Signature(signed(width), always_ready=True))
         super().__init__(members)
@@ -71,6 +83,9 @@ class LaneDrain(wiring.Component):
             shape=signed(self.width), depth=len(self.biases), init=self.biases
         )
         rd = bias_rom.read_port()
+        if self.writable:
+            wr = bias_rom.write_port()
+            m.d.comb += [wr.addr.eq(self.wr_addr), wr.data.eq(self.wr_data), wr.en.eq(self.wr_en)]
         active = Signal()
         index = Signal(range(max(2, S)))
         base = Signal.like(self.bias_base)

@@ -36,24 +36,32 @@ class OutputLayer(wiring.Component):
         Strobe: a round's sums have been captured.
     logits : Out(stream.Signature(signed(width), always_ready=True))
         The round's logits with their biases, in class order, one per cycle.
+    wr_addr : In(range(10)), wr_data : In(signed(width)), wr_en : In(1)
+        With ``writable``: one bias written per cycle with ``wr_en`` (while idle).
     """
 
-    def __init__(self, config: CoreConfig, *, width: int, biases):
+    def __init__(self, config: CoreConfig, *, width: int, biases, writable: bool = False):
         self.cfg = config
         c = config
         if len(biases) != CLASSES:
             raise ValueError(f"expected {CLASSES} output biases, got {len(biases)}")
         self.width = width
         self.biases = [int(b) for b in biases]
-        super().__init__(
-            {
-                **pass_members(c.weight_words),
-                "y_addr": Out(range(c.partition_depth)),
-                "lanes_in": In(data.ArrayLayout(signed(width), c.lanes)),
-                "readout": In(1),
-                "logits": Out(stream.Signature(signed(width), always_ready=True)),
+        self.writable = writable
+        members = {
+            **pass_members(c.weight_words),
+            "y_addr": Out(range(c.partition_depth)),
+            "lanes_in": In(data.ArrayLayout(signed(width), c.lanes)),
+            "readout": In(1),
+            "logits": Out(stream.Signature(signed(width), always_ready=True)),
+        }
+        if writable:
+            members |= {
+                "wr_addr": In(range(CLASSES)),
+                "wr_data": In(signed(width)),
+                "wr_en": In(1),
             }
-        )
+        super().__init__(members)
 
     def elaborate(self, platform):
         m = Module()
@@ -82,6 +90,9 @@ class OutputLayer(wiring.Component):
             shape=signed(self.width), depth=CLASSES, init=self.biases
         )
         rd = bias_rom.read_port(domain="comb")
+        if self.writable:
+            wr = bias_rom.write_port()
+            m.d.comb += [wr.addr.eq(self.wr_addr), wr.data.eq(self.wr_data), wr.en.eq(self.wr_en)]
         active = Signal()
         index = Signal(range(max(2, per_round)))
         with m.If(self.readout):

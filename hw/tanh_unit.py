@@ -34,6 +34,9 @@ class TanhUnit(wiring.Component):
         Number of parallel lookups.
     tag_shape : shape, optional
         If given, a tag (``tag_in``) travels alongside, delayed like the values.
+    writable : bool
+        Add a write port to the table (``wr_addr``, ``wr_data``, ``wr_en``; the
+        contract's table is its initial contents). Write only while no lookup runs.
 
     Ports
     -----
@@ -50,7 +53,14 @@ class TanhUnit(wiring.Component):
     LATENCY = 2
 
     def __init__(
-        self, *, config: FixedConfig, acc_width: int, shifts, ports: int = 1, tag_shape=None
+        self,
+        *,
+        config: FixedConfig,
+        acc_width: int,
+        shifts,
+        ports: int = 1,
+        tag_shape=None,
+        writable: bool = False,
     ):
         shifts = tuple(int(v) for v in shifts)
         if not shifts or min(shifts) < 1:
@@ -66,7 +76,15 @@ class TanhUnit(wiring.Component):
         self.shifts = shifts
         self.ports = ports
         self.tag_shape = tag_shape
+        self.writable = writable
         members = {"sel": In(range(max(2, len(shifts))))}
+        if writable:
+            w = config.tanh_in.width
+            members |= {
+                "wr_addr": In(w),
+                "wr_data": In(signed(config.act.width)),
+                "wr_en": In(1),
+            }
         if tag_shape is not None:
             members |= {"tag_in": In(tag_shape), "tag": Out(tag_shape)}
         for p in range(ports):
@@ -87,6 +105,9 @@ class TanhUnit(wiring.Component):
         m.submodules.table = table = Memory(
             shape=signed(self.config.act.width), depth=1 << fin.width, init=self.table()
         )
+        if self.writable:
+            wr = table.write_port()
+            m.d.comb += [wr.addr.eq(self.wr_addr), wr.data.eq(self.wr_data), wr.en.eq(self.wr_en)]
         for p in range(self.ports):
             i, o = getattr(self, f"i{p}"), getattr(self, f"o{p}")
             read = table.read_port()

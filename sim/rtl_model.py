@@ -62,7 +62,7 @@ static int64_t payload_bits(Vlst_core* top, int lo, int width) {
 int main(int argc, char** argv) {
     if (argc < 8) {
         std::fprintf(stderr, "usage: %s images.bin count out.bin gap_permille stall_permille seed"
-                     " max_cycles\n", argv[0]);
+                     " max_cycles [load.bin words]\n", argv[0]);
         return 2;
     }
     const char* in_path = argv[1];
@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
     top->clk = 0; top->rst = 1; top->pixels__valid = 0; top->result__ready = 0;
     for (int i = 0; i < 4; ++i) { top->clk = 0; top->eval(); top->clk = 1; top->eval(); }
     top->rst = 0;
-
+    char load_info[128] = "";
+@LOAD@
     const size_t beats_per_image = 784 / PPB, total_beats = n * beats_per_image;
     std::vector<int64_t> out(n * (1 + CLASSES + 2), 0);  // cls, logits, result, last pixel
     std::vector<int64_t> last_pixel(n, -1);
@@ -131,12 +132,42 @@ int main(int argc, char** argv) {
     FILE* g = std::fopen(out_path, "wb");
     std::fwrite(out.data(), sizeof(int64_t), done * (1 + CLASSES + 2), g);
     std::fclose(g);
-    std::printf("{\"results\": %zu, \"cycles\": %llu}\n", done, (unsigned long long)cycle);
+    std::printf("{\"results\": %zu, \"cycles\": %llu%s}\n", done, (unsigned long long)cycle,
+                load_info);
     top->final();
     delete top;
     return done == n ? 0 : 1;
 }
 """
+
+
+# Loadable cores: the load image through the load port, one word per cycle, before any
+# image; the port's count and CRC are reported with the results.
+_LOAD = r"""    if (argc >= 10) {
+        const size_t nw = std::strtoull(argv[9], nullptr, 10);
+        std::vector<uint32_t> words(nw);
+        FILE* lf = std::fopen(argv[8], "rb");
+        if (!lf || std::fread(words.data(), 4, nw, lf) != nw) {
+            std::fprintf(stderr, "cannot read %zu load words from %s\n", nw, argv[8]);
+            return 2;
+        }
+        std::fclose(lf);
+        top->load_restart = 1;
+        top->clk = 0; top->eval(); top->clk = 1; top->eval();
+        top->load_restart = 0;
+        uint64_t load_cycles = 0;
+        for (size_t i = 0; i < nw; ++i) {
+            top->load_valid = 1; top->load_data = words[i];
+            top->clk = 0; top->eval(); top->clk = 1; top->eval();
+            ++load_cycles;
+        }
+        top->load_valid = 0;
+        for (int i = 0; i < 2; ++i) { top->clk = 0; top->eval(); top->clk = 1; top->eval(); }
+        std::snprintf(load_info, sizeof load_info,
+                      ", \"load_cycles\": %llu, \"load_count\": %u, \"load_crc\": %u",
+                      (unsigned long long)load_cycles, (unsigned)top->load_count,
+                      (unsigned)top->load_crc);
+    }"""
 
 
 def _set_payload(ppb: int) -> str:
@@ -184,6 +215,16 @@ class RTLModel:
         self.exe = self.build_dir / "Vtb"
         self._build(jobs or os.cpu_count() or 1)
         self.timing: RTLTiming | None = None
+        self.load_words: np.ndarray | None = None
+        #: Loadable cores: what the last run's load port reported (cycles, count, crc).
+        self.load_report: dict | None = None
+
+    def load(self, words) -> None:
+        """Loadable cores: every later run first writes ``words`` (the load image,
+        :func:`hw.load_image.load_image`) through the core's load port."""
+        if self.cfg.weights != "loadable":
+            raise ValueError(f"{self.cfg.name} has baked weights: nothing to load")
+        self.load_words = np.ascontiguousarray(words, dtype="<u4")
 
     def _build(self, jobs: int):
         stamp = self.build_dir / "stamp.json"
@@ -203,6 +244,7 @@ class RTLModel:
             .replace("@LOGIT_W@", str(width))
             .replace("@PAYLOAD_WORD@", word_expr)
             .replace("@SET_PAYLOAD@", _set_payload(self.cfg.pixels_per_beat))
+            .replace("@LOAD@", _LOAD if self.cfg.weights == "loadable" else "")
         )
         # Verilator escapes a double underscore in port names as "___05F".
         for port in (
@@ -259,6 +301,11 @@ class RTLModel:
         with tempfile.TemporaryDirectory(dir=self.build_dir) as tmp:
             src, dst = Path(tmp) / "images.bin", Path(tmp) / "results.bin"
             src.write_bytes(np.ascontiguousarray(images, dtype=np.uint8).tobytes())
+            load_args = []
+            if self.load_words is not None:
+                lw = Path(tmp) / "load.bin"
+                lw.write_bytes(self.load_words.tobytes())
+                load_args = [str(lw), str(len(self.load_words))]
             r = subprocess.run(
                 [
                     str(self.exe),
@@ -269,6 +316,7 @@ class RTLModel:
                     str(round(stall * 1000)),
                     str(seed),
                     str(max_cycles),
+                    *load_args,
                 ],
                 capture_output=True,
                 text=True,
@@ -276,6 +324,8 @@ class RTLModel:
             if r.returncode != 0:
                 raise RuntimeError(f"RTL run stopped: {r.stdout.strip()} {r.stderr.strip()}")
             info = json.loads(r.stdout)
+            if "load_crc" in info:
+                self.load_report = {k: info[k] for k in ("load_cycles", "load_count", "load_crc")}
             raw = np.fromfile(dst, dtype=np.int64).reshape(n, 13)
         self.timing = RTLTiming(info["cycles"], raw[:, 11].copy(), raw[:, 12].copy())
         return InferenceResult(raw[:, 0].copy(), raw[:, 1:11].copy())
