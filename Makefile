@@ -16,6 +16,10 @@ MODEL      ?= lst1
 CHECKPOINT ?= models/$(MODEL).safetensors
 LANES      ?= 28
 FORMAT     ?= q5.7
+# verify-full: WEIGHTS=loadable writes the model through the core's load port first
+# (LOAD=checkpoint or lst quantize directory: another model of the same shape and format).
+WEIGHTS    ?= baked
+LOAD       ?=
 BUILD      ?= build
 # Zynq processor-system build (`make vivado`): board and PL clock (FCLK0).
 BOARD      ?= zybo-z7-10
@@ -87,7 +91,8 @@ bitstream: $(VENV)/.installed
 		--clock-mhz $(CLOCK_MHZ) --out $(BUILD)/$(BOARD) $(if $(FORCE),--force)
 
 verify-full: $(VENV)/.installed
-	$(LST) verify --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --json
+	$(LST) verify --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
+		--weights $(WEIGHTS) $(if $(LOAD),--load $(LOAD)) --json
 
 report: $(VENV)/.installed
 	$(LST) report --checkpoint $(CHECKPOINT) --out docs

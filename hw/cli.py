@@ -17,6 +17,7 @@ def core_config(args):
         format=args.format,
         checkpoint=args.checkpoint or "",
         model=args.model or "",
+        weights=getattr(args, "weights", "baked"),
     )
 
 
@@ -122,7 +123,7 @@ def add_core_args(p):
     commands."""
     from quant.cli import add_quantize_args
 
-    from .config import SUPPORTED_LANES, SUPPORTED_MODELS, SUPPORTED_PIXELS_PER_BEAT
+    from .config import SUPPORTED_LANES, SUPPORTED_MODELS, SUPPORTED_PIXELS_PER_BEAT, WEIGHT_MODES
 
     p.add_argument(
         "--model",
@@ -136,6 +137,12 @@ def add_core_args(p):
     p.add_argument("--lanes", type=int, default=28, choices=SUPPORTED_LANES)
     p.add_argument("--format", default="q5.7", help="weight format, e.g. q5.7")
     p.add_argument("--pixels-per-beat", type=int, default=1, choices=SUPPORTED_PIXELS_PER_BEAT)
+    p.add_argument(
+        "--weights",
+        default="baked",
+        choices=WEIGHT_MODES,
+        help="loadable: the memories also take a load image through the load port",
+    )
     add_quantize_args(p)
 
 

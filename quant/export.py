@@ -40,6 +40,8 @@ def write_quantized(qm: QuantizedLST, out_dir, *, force: bool = False) -> dict:
     an earlier ``lst quantize`` output (``force`` keeps other files there); a directory
     holding the source checkpoint is refused.
     """
+    from hw.load_image import load_digests
+
     cfg = qm.config
     source = qm.source.get("path") if isinstance(qm.source, dict) else None
     with output_dir(out_dir, kind="quantize", inputs=[source], force=force) as tmp:
@@ -114,6 +116,9 @@ def write_quantized(qm: QuantizedLST, out_dir, *, force: bool = False) -> dict:
             "source": qm.source,
             "roms": roms,
             "npz": "model.npz",
+            # CRC-32 a loadable core of each lane count reports after loading this model
+            # (hw.load_image; lst board's driver compares it).
+            "load_digests": load_digests(qm, cfg.weight.name),
         }
         manifest["files_sha256"] = {
             str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()

@@ -52,6 +52,12 @@ REG = {
     "FRAMING_ERRORS": 0x2C,
     "BUSY_CYCLES": 0x30,
     "STALLED_CYCLES": 0x34,
+    "MODEL": 0x38,
+    "LOAD_WORDS": 0x3C,
+    "LOAD_CONTROL": 0x40,
+    "LOAD_DATA": 0x44,
+    "LOAD_COUNT": 0x48,
+    "LOAD_CRC": 0x4C,
 }
 COUNTERS = ("IMAGES_ACCEPTED", "RESULTS_SENT", "FRAMING_ERRORS", "BUSY_CYCLES", "STALLED_CYCLES")
 
@@ -204,7 +210,7 @@ async def test_registers(dut):
     for name, value in want.items():
         assert await tb.read(name) == value, f"{name} changed by a write"
     # Unmapped offsets: OKAY with zero; writes ignored.
-    for addr in (0x38, 0x3C, 0x80, 0xFC):
+    for addr in (0x50, 0x54, 0x80, 0xFC):
         r = await tb.axil.read(addr, 4)
         assert r.resp == AxiResp.OKAY, f"read {addr:#x}: {r.resp}"
         assert bytes(r.data) == bytes(4), f"read {addr:#x}: {bytes(r.data).hex()}"

@@ -35,6 +35,7 @@ def cmd_verify(args):
         gap=args.gap,
         stall=args.stall,
         seed=args.seed,
+        load=args.load,
     )
     text = (
         f"{r['n']} images through the {config.lanes}-lane RTL: {r['mismatches']} mismatches, "
@@ -59,6 +60,12 @@ def register(sub):
     p.add_argument("--gap", type=probability, default=0.0, help="input idle probability per cycle")
     p.add_argument("--stall", type=probability, default=0.0, help="output refusal probability")
     p.add_argument("--seed", type=int_at_least(0), default=1)
+    p.add_argument(
+        "--load",
+        default=None,
+        help="with --weights loadable: the checkpoint or lst quantize directory to load "
+        "through the load port (default: --checkpoint's)",
+    )
     add_data(p)
     add_json(p)
     p.set_defaults(func=cmd_verify)

@@ -7,8 +7,12 @@ as its hardware; its results must equal the golden model's exactly. Vectors as i
 
 from __future__ import annotations
 
+import json
+import os
+
 import cocotb
 import numpy as np
+from cocotb.simtime import get_sim_time
 from cocotb.task import bridge
 
 from boards.zynq.driver import FramingError, LSTAccelerator
@@ -70,3 +74,120 @@ async def test_driver_matches_golden(dut):
     assert out["framing_errors"] == 1
     assert np.array_equal(out["after"].logits, vec["logits"][-1:]), "after clear_errors()"
     assert out["counters"]["framing_errors"] == 0 and out["counters"]["results_sent"] == 1
+
+
+@cocotb.test()
+async def test_driver_loads_models(dut):
+    """A loadable bitstream: load a second model (an ``lst quantize`` directory), then the
+    shipped checkpoint, each bit-exact against its own golden model; a corrupted word, a
+    load during inference and a model of another shape are all refused."""
+    from boards.zynq import regmap
+    from boards.zynq.driver import LoadError
+    from lst.errors import ConfigError
+
+    tb = AxiTB(dut, seed=9)
+    await tb.reset()
+    vec = load_vectors()
+    cfg = vec["config"]
+    images = vec["images"]
+    backend = CocotbBackend(tb, clock_hz=CLOCK_HZ)
+    data_offset = regmap.offset("LOAD_DATA")
+
+    def run():
+        out = {}
+        accel = LSTAccelerator(
+            backend=backend, manifest=cfg["manifest"], timeout=2e-4, per_image_timeout=1e-4
+        )
+        # A second model from its lst quantize directory, then the shipped checkpoint.
+        out["second"] = dict(accel.load(cfg["second_dir"]))
+        out["second_result"] = accel(images)
+        out["first"] = dict(accel.load(cfg["first_checkpoint"]))
+        out["first_result"] = accel(images)
+        # One word changed on its way to the hardware, after the digest was computed.
+        write = backend.write
+        seen = {"n": 0}
+
+        def corrupt(offset, value):
+            if offset == data_offset:
+                seen["n"] += 1
+                if seen["n"] == 1000:
+                    value ^= 1 << 5
+            write(offset, value)
+
+        backend.write = corrupt
+        try:
+            accel.load(cfg["second_dir"])
+            out["corrupt"] = None
+        except LoadError as exc:
+            out["corrupt"] = str(exc)
+        backend.write = write
+        try:
+            accel(images[:1])
+            out["after_corrupt"] = None
+        except LoadError as exc:
+            out["after_corrupt"] = str(exc)
+        out["reload"] = dict(accel.load(cfg["second_dir"]))
+        # Loading while images are in flight: the driver refuses (STATUS.BUSY), and the
+        # hardware ignores raw load writes (STATUS.LOAD_REFUSED); the images' results are
+        # the loaded model's.
+        n = len(images)
+        send = backend.allocate(n * 784, np.uint8)
+        recv = backend.allocate(n * 11, np.uint32)
+        send[:] = images.reshape(-1)
+        accel.write("IMAGES_PER_PACKET", n)
+        count0, crc0 = accel.read("LOAD_COUNT"), accel.read("LOAD_CRC")
+        backend.start_receive(recv, n * 44)
+        backend.start_send(send, n * 784)
+        try:
+            accel.load(cfg["first_checkpoint"])
+            out["busy"] = None
+        except LoadError as exc:
+            out["busy"] = str(exc)
+        accel.write("LOAD_CONTROL", 1)
+        for v in range(50):
+            backend.write(data_offset, v)
+        out["refused_status"] = accel.read("STATUS")
+        out["refused_count"] = (accel.read("LOAD_COUNT"), accel.read("LOAD_CRC"), count0, crc0)
+        backend.wait_send(1e-3)
+        got = backend.wait_receive(1e-3)
+        words = recv[: got // 4].reshape(-1, 11)
+        out["inflight"] = (
+            (words[:, 0] & 0xF).astype(np.int64),
+            words[:, 1:].view(np.int32).astype(np.int64),
+        )
+        accel.write("STATUS", 1 << regmap.STATUS_BITS["LOAD_REFUSED"])
+        out["status_cleared"] = accel.read("STATUS")
+        out["after_refused"] = accel(images)
+        try:
+            accel.load(cfg["other_checkpoint"])
+            out["mismatch"] = None
+        except ConfigError as exc:
+            out["mismatch"] = str(exc)
+        return out
+
+    t0 = get_sim_time("ns")
+    out = await bridge(run)()
+    dut._log.info("loads: %s %s (%.0f us simulated)", out["first"], out["second"],
+                  (get_sim_time("ns") - t0) / 1e3)  # fmt: skip
+    g1, g2 = vec["logits"], np.array(cfg["second_logits"], dtype=np.int64)
+    assert np.array_equal(out["first_result"].logits, g1), "shipped model: logits differ"
+    assert np.array_equal(out["first_result"].classes, vec["classes"])
+    assert np.array_equal(out["second_result"].logits, g2), "second model: logits differ"
+    assert not np.array_equal(g1, g2), "the second model must differ from the first"
+    assert out["second"]["digest"] == cfg["second_digest"], out["second"]
+    assert out["corrupt"] is not None and "corrupted" in out["corrupt"], out["corrupt"]
+    assert out["after_corrupt"] is not None and "load again" in out["after_corrupt"]
+    assert out["busy"] is not None and "busy" in out["busy"], out["busy"]
+    refused = 1 << 3
+    assert out["refused_status"] & refused, f"STATUS {out['refused_status']:#x}"
+    count, crc, count0, crc0 = out["refused_count"]
+    assert (count, crc) == (count0, crc0), "a refused load write changed the count or CRC"
+    cls, logits = out["inflight"]
+    assert np.array_equal(logits, g2), "an image in flight during refused loads differs"
+    assert np.array_equal(cls, np.array(cfg["second_classes"]))
+    assert not out["status_cleared"] & refused
+    assert np.array_equal(out["after_refused"].logits, g2)
+    assert out["mismatch"] is not None and "lst2" in out["mismatch"], out["mismatch"]
+    assert "LST-1" in out["mismatch"], out["mismatch"]
+    with open(os.environ["LST_SIM_TIMING"], "w") as f:
+        json.dump({"load_seconds": out["first"]["seconds"], "words": out["first"]["words"]}, f)

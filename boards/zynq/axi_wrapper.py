@@ -16,7 +16,14 @@ from lst.errors import ConfigError
 from quant.quantize import QuantizedLST, quantize_checkpoint
 
 from . import regmap
-from .regmap import BEATS_PER_IMAGE, CONTROL_BITS, PIXELS_PER_BEAT, RESULT_WORDS, STATUS_BITS
+from .regmap import (
+    BEATS_PER_IMAGE,
+    CONTROL_BITS,
+    LOAD_CONTROL_BITS,
+    PIXELS_PER_BEAT,
+    RESULT_WORDS,
+    STATUS_BITS,
+)
 
 __all__ = ["ADDR_WIDTH", "AXIS_BUSES", "LSTAxiWrapper", "weights_digest"]
 
@@ -68,6 +75,14 @@ class LSTAxiWrapper(wiring.Component):
     interrupt : Out(1)
         ``CONTROL.IRQ_ENABLE`` and ``STATUS.RESULT_IRQ`` (level, active high).
 
+    Loading weights
+    ---------------
+    With ``config.weights == "loadable"``, ``LOAD_CONTROL.RESTART`` and ``LOAD_DATA``
+    drive the core's load port (:mod:`hw.load_image`): one word per register write,
+    ``LOAD_COUNT`` and ``LOAD_CRC`` read back what was accepted. Both writes are ignored
+    while ``STATUS.BUSY`` (an image is being loaded, computed or sent), and set
+    ``STATUS.LOAD_REFUSED`` instead: memories never change under an image in flight.
+
     Framing
     -------
     A packet whose ``tlast`` comes before its last beat (early) or is missing on it
@@ -105,6 +120,11 @@ class LSTAxiWrapper(wiring.Component):
                 "32-bit result word"
             )
         self.digest = weights_digest(qmodel)
+        self.load_words = 0
+        if self.core.loadable:
+            from hw.load_image import load_regions
+
+            self.load_words = sum(load_regions(config, qmodel).values())
         A = ADDR_WIDTH
         super().__init__(
             {
@@ -163,6 +183,10 @@ class LSTAxiWrapper(wiring.Component):
             "PIXELS_PER_BEAT": PIXELS_PER_BEAT,
             "FORMAT": q.weight.width | (q.weight.frac << 8) | (self.core.logit_width << 16),
             "WEIGHTS_DIGEST": self.digest,
+            "MODEL": self.config.blocks
+            | (int(self.config.residual) << 4)
+            | (int(self.core.loadable) << 8),
+            "LOAD_WORDS": self.load_words,
         }
 
     def elaborate(self, platform):
@@ -322,8 +346,24 @@ class LSTAxiWrapper(wiring.Component):
         m.d.comb += self.interrupt.eq(irq_enable & result_irq)
 
         # ---------------------------------------------------------------- AXI4-Lite
+        # ---------------------------------------------------------------- weight loading
+        load_refused = Signal()
+        load_restart = Signal()  # one cycle, from LOAD_CONTROL.RESTART
+        load_word = Signal()  # one cycle, from LOAD_DATA
+        load_data = Signal(32)
+        load_count = Signal(32)
+        load_crc = Signal(32)
+        if self.core.loadable:
+            m.d.comb += [
+                core.load_restart.eq(load_restart),
+                core.load_valid.eq(load_word),
+                core.load_data.eq(load_data),
+                load_count.eq(core.load_count),
+                load_crc.eq(core.load_crc),
+            ]
+
         consts = self.register_values()
-        status = Cat(result_irq, busy, dropping)
+        status = Cat(result_irq, busy, dropping, load_refused)
         readable = {
             **consts,
             "CONTROL": Cat(Const(0, 1), irq_enable),
@@ -334,6 +374,10 @@ class LSTAxiWrapper(wiring.Component):
             "FRAMING_ERRORS": framing_errors,
             "BUSY_CYCLES": busy_cycles,
             "STALLED_CYCLES": stalled_cycles,
+            "LOAD_CONTROL": 0,
+            "LOAD_DATA": 0,
+            "LOAD_COUNT": load_count,
+            "LOAD_CRC": load_crc,
         }
         assert set(readable) == {r.name for r in regmap.REGISTERS}
 
@@ -362,7 +406,7 @@ class LSTAxiWrapper(wiring.Component):
             m.d.sync += [w_data.eq(sig["wdata"]), w_strb.eq(sig["wstrb"]), w_have.eq(1)]
         with m.If(sig["bvalid"] & sig["bready"]):
             m.d.sync += sig["bvalid"].eq(0)
-        m.d.sync += [soft_reset.eq(0), clear_counters.eq(0)]
+        m.d.sync += [soft_reset.eq(0), clear_counters.eq(0), load_restart.eq(0), load_word.eq(0)]
         do_write = aw_have & w_have & ~sig["bvalid"]
         with m.If(do_write):
             m.d.sync += [sig["bvalid"].eq(1), aw_have.eq(0), w_have.eq(0)]
@@ -373,11 +417,26 @@ class LSTAxiWrapper(wiring.Component):
                         irq_enable.eq(w_data[CONTROL_BITS["IRQ_ENABLE"]]),
                         clear_counters.eq(w_data[CONTROL_BITS["CLEAR_COUNTERS"]]),
                     ]
+                with m.Case(regmap.offset("STATUS") >> 2), m.If(w_strb[0]):
+                    with m.If(w_data[STATUS_BITS["RESULT_IRQ"]]):
+                        m.d.sync += result_irq.eq(0)
+                    with m.If(w_data[STATUS_BITS["LOAD_REFUSED"]]):
+                        m.d.sync += load_refused.eq(0)
+                # Loading: refused while an image is in flight (memories never change
+                # under it); the write is dropped and the sticky bit tells the host.
                 with (
-                    m.Case(regmap.offset("STATUS") >> 2),
-                    m.If(w_strb[0] & w_data[STATUS_BITS["RESULT_IRQ"]]),
+                    m.Case(regmap.offset("LOAD_CONTROL") >> 2),
+                    m.If(w_strb[0] & w_data[LOAD_CONTROL_BITS["RESTART"]]),
                 ):
-                    m.d.sync += result_irq.eq(0)
+                    with m.If(busy):
+                        m.d.sync += load_refused.eq(1)
+                    with m.Else():
+                        m.d.sync += [load_restart.eq(1), load_refused.eq(0)]
+                with m.Case(regmap.offset("LOAD_DATA") >> 2):
+                    with m.If(busy):
+                        m.d.sync += load_refused.eq(1)
+                    with m.Else():
+                        m.d.sync += [load_word.eq(1), load_data.eq(w_data)]
                 with m.Case(regmap.offset("IMAGES_PER_PACKET") >> 2):
                     for b in range(2):
                         with m.If(w_strb[b]):
@@ -398,7 +457,7 @@ class LSTAxiWrapper(wiring.Component):
         # Last, so that it overrides every assignment above: framing, output and
         # counters return to their reset values together with the core and the FIFO.
         # The register settings (IRQ_ENABLE, IMAGES_PER_PACKET) and the bus are kept.
-        framing_state = [beat, image, padding, dropping, sequence, word, result_irq]
+        framing_state = [beat, image, padding, dropping, sequence, word, result_irq, load_refused]
         counters = [images_accepted, results_sent, framing_errors, busy_cycles, stalled_cycles]
         with m.If(soft_reset):
             m.d.sync += [s.eq(s.init) for s in framing_state + counters]

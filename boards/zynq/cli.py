@@ -17,6 +17,7 @@ def cmd_vivado(args):
         format=args.format,
         checkpoint=args.checkpoint or "",
         fclk_mhz=args.fclk_mhz,
+        weights=args.weights,
     )
     out = args.out or f"build/vivado-{build.board}"
     m = write_vivado(build, out, force=args.force)
@@ -34,6 +35,7 @@ def cmd_vivado(args):
         "bitstream": f"{out}/{m['outputs']['bitstream']}",
         "hwh": f"{out}/{m['outputs']['hwh']}",
         "weights_digest": m["weights_digest"],
+        "weights": build.weights,
         "files": sorted(m["files_sha256"]),
     }
     emit(
@@ -50,7 +52,7 @@ def cmd_driver(args):
 
     m = write_driver(
         args.out, lanes=args.lanes, fmt=args.format, checkpoint=args.checkpoint or "",
-        force=args.force,
+        force=args.force, weights=args.weights,
     )  # fmt: skip
     obj = {
         "out_dir": args.out,
@@ -69,7 +71,7 @@ def cmd_driver(args):
 def cmd_axi(args):
     from .generate import generate, wrapper_config
 
-    config = wrapper_config(args.lanes, args.format, args.checkpoint or "")
+    config = wrapper_config(args.lanes, args.format, args.checkpoint or "", args.weights)
     m = generate(config, args.out, force=args.force)
     obj = {
         "out_dir": args.out,
@@ -82,12 +84,18 @@ def cmd_axi(args):
     emit(args, obj, f"{obj['verilog']}: AXI wrapper with a {config.lanes}-lane core")
 
 
-def _core_args(p):
-    from hw.config import SUPPORTED_LANES
+def _core_args(p, weights="loadable"):
+    from hw.config import SUPPORTED_LANES, WEIGHT_MODES
 
     p.add_argument("--checkpoint", default=None, help="default: models/lst1.safetensors")
     p.add_argument("--lanes", type=int, default=28, choices=SUPPORTED_LANES)
     p.add_argument("--format", default="q5.7", help="weight format, e.g. q5.7")
+    p.add_argument(
+        "--weights",
+        default=weights,
+        choices=WEIGHT_MODES,
+        help=f"loadable: the driver's load() swaps models at run time (default {weights})",
+    )
 
 
 def add_actions(bsub) -> None:
@@ -114,7 +122,7 @@ def add_actions(bsub) -> None:
     p.set_defaults(func=cmd_driver)
 
     p = bsub.add_parser("axi", help="generate the AXI wrapper's Verilog (lst_axi.v)")
-    _core_args(p)
+    _core_args(p, weights="baked")
     p.add_argument("--out", default="build/axi", help="output directory (default build/axi)")
     add_force(p)
     add_json(p)

@@ -15,6 +15,11 @@ check.
 One batch (up to ``max_batch`` images) is one DMA transfer each way: the driver sets
 ``IMAGES_PER_PACKET`` to the batch size, starts the receive channel, then the send
 channel, and waits for both with a deadline. See ``docs/board.md``.
+
+A bitstream built with ``--weights loadable`` takes any model of its shape and format:
+``accel.load(checkpoint_or_quantized_dir)`` writes the load image through
+``LOAD_DATA``, compares the hardware's CRC-32 with the model's and records the model
+(this needs the project's ``quant`` and ``hw`` packages, still no torch).
 """
 
 from __future__ import annotations
@@ -65,6 +70,7 @@ __all__ = [
     "FramingError",
     "InferenceResult",
     "LSTAccelerator",
+    "LoadError",
     "PynqBackend",
 ]
 
@@ -93,6 +99,10 @@ class DMAError(AcceleratorError):
 
 class FramingError(AcceleratorError):
     """The wrapper counted a framing error: images were dropped."""
+
+
+class LoadError(AcceleratorError):
+    """A weight load was refused by the hardware or its digest did not match."""
 
 
 class Backend(Protocol):
@@ -168,6 +178,9 @@ class LSTAccelerator:
         #: Seconds from starting the DMA transfers to their completion, summed over batches.
         self.dma_seconds = 0.0
         self.info = self.identify()
+        #: The model whose weights the hardware holds: the bitstream's own until
+        #: :meth:`load` succeeds; None after a failed load (inference is then refused).
+        self.loaded: dict | None = {"source": "bitstream", "digest": self.info["weights_digest"]}
         self.clear_errors()
 
     # ------------------------------------------------------------ registers
@@ -203,6 +216,13 @@ class LSTAccelerator:
             "logit_width": (fmt >> 16) & 0xFF,
             "weights_digest": f"0x{self.read('WEIGHTS_DIGEST'):08X}",
         }
+        model = self.read("MODEL")
+        info |= {
+            "blocks": model & 0xF,
+            "residual": bool(model >> 4 & 1),
+            "loadable": bool(model >> 8 & 1),
+            "load_words": self.read("LOAD_WORDS"),
+        }
         if info["pixels_per_beat"] != regmap.PIXELS_PER_BEAT:
             raise BitstreamMismatch(f"PIXELS_PER_BEAT reads {info['pixels_per_beat']}, not 4")
         if self.manifest is not None:
@@ -229,9 +249,129 @@ class LSTAccelerator:
         self.hw.reset_dma()
         self.write("CONTROL", 1 << CONTROL_BITS["SOFT_RESET"])
 
+    # ------------------------------------------------------------ loading weights
+
+    def _hardware_name(self) -> str:
+        i = self.info
+        kind = "ResLST" if i["residual"] else "LST"
+        frac = i["weight_frac"]
+        return (
+            f"{kind}-{i['blocks']} q{i['weight_bits'] - frac}.{frac} at {i['lanes']} lanes "
+            f"({i['load_words']} load words)"
+        )
+
+    def load(self, source) -> dict:
+        """Write a model's weights, biases and activation table into a ``loadable``
+        bitstream and check the hardware's CRC-32 against the model's.
+
+        ``source``: a ``.safetensors`` checkpoint (quantized here to the bitstream's
+        format), an ``lst quantize`` output directory (its ``model.npz``; its manifest's
+        digest for this lane count must agree), or a ``QuantizedLST``. The core must be
+        idle: the driver refuses while ``STATUS.BUSY``, and the hardware ignores load
+        writes then (``STATUS.LOAD_REFUSED``). Returns (and keeps in ``self.loaded``)
+        the model's name, source, digest, words and the seconds the load took.
+
+        Raises
+        ------
+        lst.errors.ConfigError
+            The model's shape or format is not the bitstream's (both named), or the
+            bitstream's weights are baked.
+        LoadError
+            Refused (busy), or the digest read back differs: no image is sent until a
+            later load succeeds.
+        """
+        from hw.config import CoreConfig
+        from hw.load_image import load_image, words_crc
+        from lst.errors import ConfigError
+        from quant.quantize import QuantizedLST, quantize_checkpoint
+
+        info = self.info
+        if not info["loadable"]:
+            raise ConfigError(
+                f"the bitstream ({self._hardware_name()}) has baked weights: build it with "
+                "--weights loadable to load models"
+            )
+        frac = info["weight_frac"]
+        fmt = f"q{info['weight_bits'] - frac}.{frac}"
+        manifest_digest = None
+        if isinstance(source, QuantizedLST):
+            qmodel, label = source, "QuantizedLST"
+        else:
+            path = Path(source)
+            label = str(path)
+            if path.is_dir():
+                if not (path / "model.npz").exists():
+                    raise ConfigError(f"{path}: not an lst quantize output (no model.npz)")
+                qmodel = QuantizedLST.load_npz(path / "model.npz")
+                man = path / "manifest.json"
+                if man.exists():
+                    digests = json.loads(man.read_text()).get("load_digests", {})
+                    manifest_digest = digests.get(str(info["lanes"]))
+            else:
+                qmodel = quantize_checkpoint(path, fmt)
+        w = qmodel.config.weight
+        arch = qmodel.arch
+        if (w.width, w.frac, arch.blocks, arch.residual) != (
+            info["weight_bits"],
+            frac,
+            info["blocks"],
+            bool(info["residual"]),
+        ):
+            raise ConfigError(
+                f"{label}: the model is {arch.name} {w.name}, the bitstream "
+                f"{self._hardware_name()}: shape or format differ"
+            )
+        config = CoreConfig(lanes=info["lanes"], format=w.name, model=arch.name, weights="loadable")
+        words = load_image(config, qmodel)
+        digest = words_crc(words)
+        if len(words) != info["load_words"]:
+            raise ConfigError(
+                f"{label}: {len(words)} load words for {arch.name} {w.name}, the bitstream "
+                f"{self._hardware_name()} takes {info['load_words']}"
+            )
+        if manifest_digest is not None and int(manifest_digest, 16) != digest:
+            raise ConfigError(
+                f"{label}: manifest.json's load digest {manifest_digest} is not model.npz's "
+                f"0x{digest:08X}: the directory was modified"
+            )
+        if self.read("STATUS") >> regmap.STATUS_BITS["BUSY"] & 1:
+            raise LoadError("the core is busy (an image is in flight): drain it, then load")
+        refused = 1 << regmap.STATUS_BITS["LOAD_REFUSED"]
+        self.loaded = None  # until the digest is checked
+        t0 = self.hw.now()
+        self.write("STATUS", refused)
+        self.write("LOAD_CONTROL", 1 << regmap.LOAD_CONTROL_BITS["RESTART"])
+        data = offset("LOAD_DATA")
+        for word in words.tolist():
+            self.hw.write(data, word)
+        seconds = self.hw.now() - t0
+        if self.read("STATUS") & refused:
+            raise LoadError(
+                f"{label}: the hardware refused load writes (an image was in flight); "
+                "drain the core and load again"
+            )
+        count, crc = self.read("LOAD_COUNT"), self.read("LOAD_CRC")
+        if count != len(words) or crc != digest:
+            raise LoadError(
+                f"{label}: the hardware accepted {count} words with CRC-32 0x{crc:08X}, the "
+                f"model has {len(words)} with 0x{digest:08X}: the write was corrupted; load "
+                "again"
+            )
+        self.loaded = {
+            "model": arch.name,
+            "format": w.name,
+            "source": label,
+            "digest": f"0x{digest:08X}",
+            "words": len(words),
+            "seconds": seconds,
+        }
+        return self.loaded
+
     # ------------------------------------------------------------ inference
 
     def __call__(self, images) -> InferenceResult:
+        if self.loaded is None:
+            raise LoadError("the last load failed: no verified model in the hardware; load again")
         images = check_images(images)
         classes, logits = [], []
         for start in range(0, len(images), self.max_batch):

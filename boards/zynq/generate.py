@@ -34,10 +34,16 @@ KIND = "board axi"
 _ATTR = re.compile(r"^\s*\(\* X_INTERFACE_\w+ = .*\*\)\n", re.M)
 
 
-def wrapper_config(lanes: int = 28, fmt: str = "q5.7", checkpoint: str = "") -> CoreConfig:
+def wrapper_config(
+    lanes: int = 28, fmt: str = "q5.7", checkpoint: str = "", weights: str = "baked"
+) -> CoreConfig:
     """The core configuration the wrapper uses: 4 pixels per 32-bit beat."""
     return CoreConfig(
-        lanes=lanes, pixels_per_beat=regmap.PIXELS_PER_BEAT, format=fmt, checkpoint=checkpoint
+        lanes=lanes,
+        pixels_per_beat=regmap.PIXELS_PER_BEAT,
+        format=fmt,
+        checkpoint=checkpoint,
+        weights=weights,
     )
 
 
@@ -101,6 +107,8 @@ def generate(config: CoreConfig, out_dir, *, qmodel=None, force: bool = False) -
             },
             "register_values": wrapper.register_values(),
             "weights_digest": f"0x{wrapper.digest:08X}",
+            "weights": config.weights,
+            "load": _load_info(config, qmodel) if config.weights == "loadable" else None,
             "result": {
                 "words": regmap.RESULT_WORDS,
                 "word0": "class in bits 3:0, zero in 15:4, sequence number in 31:16",
@@ -122,6 +130,18 @@ def generate(config: CoreConfig, out_dir, *, qmodel=None, force: bool = False) -
         }
         (tmp / f"{TOP}.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+def _load_info(config: CoreConfig, qmodel) -> dict:
+    """The load image's regions and the digest of the built-in (initial) contents."""
+    from hw.load_image import load_digest, load_regions
+
+    regions = load_regions(config, qmodel)
+    return {
+        "words": sum(regions.values()),
+        "regions": regions,
+        "initial_crc32": f"0x{load_digest(config, qmodel):08X}",
+    }
 
 
 def generate_cached(config: CoreConfig, out_dir) -> dict:

@@ -39,14 +39,14 @@ def write_driver_files(dest: Path, wrapper_manifest: dict) -> None:
 
 
 def write_driver(out_dir, *, lanes: int = 28, fmt: str = "q5.7", checkpoint: str = "",
-                 force: bool = False) -> dict:  # fmt: skip
+                 force: bool = False, weights: str = "loadable") -> dict:  # fmt: skip
     """Write the driver folder for the wrapper of this core configuration to ``out_dir``;
     return the wrapper's manifest (generated into a temporary folder, not kept)."""
     import tempfile
 
     from .generate import generate, wrapper_config
 
-    config = wrapper_config(lanes, fmt, checkpoint)
+    config = wrapper_config(lanes, fmt, checkpoint, weights)
     inputs = [config.checkpoint_path()]
     check_dir(out_dir, kind=KIND, inputs=inputs, force=force)
     with tempfile.TemporaryDirectory() as work:

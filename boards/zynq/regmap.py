@@ -15,6 +15,7 @@ __all__ = [
     "BEATS_PER_IMAGE",
     "CONTROL_BITS",
     "DROPPED_FLAG",
+    "LOAD_CONTROL_BITS",
     "MAGIC",
     "PIXELS_PER_BEAT",
     "REGISTERS",
@@ -29,7 +30,7 @@ __all__ = [
 #: ``MAGIC`` reads ``"LST1"`` in ASCII (0x4C535431).
 MAGIC = 0x4C535431
 #: ``VERSION``: major in bits 31:16, minor in bits 15:0.
-VERSION = 0x0001_0000
+VERSION = 0x0001_0001
 #: Input stream: 32-bit beats, 4 pixels each (byte 0 first), 196 beats per image.
 PIXELS_PER_BEAT = 4
 BEATS_PER_IMAGE = 784 // PIXELS_PER_BEAT
@@ -48,11 +49,16 @@ CONTROL_BITS = {
     "IRQ_ENABLE": 1,  # read/write: drive `interrupt` while STATUS.RESULT_IRQ is set
     "CLEAR_COUNTERS": 2,  # write 1: clear the counters only (self-clearing)
 }
+#: ``LOAD_CONTROL`` bits.
+LOAD_CONTROL_BITS = {
+    "RESTART": 0,  # write 1: next LOAD_DATA is the load image's first word; count and CRC 0
+}
 #: ``STATUS`` bits.
 STATUS_BITS = {
     "RESULT_IRQ": 0,  # set when an output packet ends (tlast sent); write 1 to clear
     "BUSY": 1,  # an image is being loaded, computed or sent
     "DROPPING": 2,  # discarding input after a late-tlast framing error, until the next tlast
+    "LOAD_REFUSED": 3,  # a LOAD_CONTROL/LOAD_DATA write came while BUSY and was ignored; W1C
 }
 
 
@@ -93,7 +99,8 @@ REGISTERS = (
         "STATUS",
         0x1C,
         "RO/W1C",
-        "Bit 0 RESULT_IRQ (write 1 to clear), bit 1 BUSY, bit 2 DROPPING",
+        "Bit 0 RESULT_IRQ (write 1 to clear), bit 1 BUSY, bit 2 DROPPING, "
+        "bit 3 LOAD_REFUSED (write 1 to clear)",
     ),
     Register(
         "IMAGES_PER_PACKET",
@@ -114,6 +121,33 @@ REGISTERS = (
     ),
     Register("BUSY_CYCLES", 0x30, "RO", "Cycles with an image being loaded, computed or sent"),
     Register("STALLED_CYCLES", 0x34, "RO", "Cycles with m_axis_tvalid high and m_axis_tready low"),
+    Register(
+        "MODEL",
+        0x38,
+        "RO",
+        "Blocks in 3:0, residual (ResLST) in bit 4, loadable weights in bit 8",
+    ),
+    Register("LOAD_WORDS", 0x3C, "RO", "Words of a complete load image (0: the weights are baked)"),
+    Register(
+        "LOAD_CONTROL",
+        0x40,
+        "WO",
+        "Bit 0 RESTART: the next LOAD_DATA word is the image's first; count and CRC cleared, "
+        "LOAD_REFUSED too (ignored while BUSY)",
+    ),
+    Register(
+        "LOAD_DATA",
+        0x44,
+        "WO",
+        "The load image's next word (ignored while BUSY: STATUS.LOAD_REFUSED is set instead)",
+    ),
+    Register("LOAD_COUNT", 0x48, "RO", "LOAD_DATA words accepted since the last RESTART"),
+    Register(
+        "LOAD_CRC",
+        0x4C,
+        "RO",
+        "CRC-32 (zlib's) of those words as little-endian bytes; the driver compares it",
+    ),
 )
 
 _BY_NAME = {r.name: r for r in REGISTERS}

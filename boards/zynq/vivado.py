@@ -62,6 +62,9 @@ class VivadoBuild(JSONConfig):
         The core (see :class:`hw.config.CoreConfig`); 4 pixels per beat always.
     fclk_mhz : float
         FCLK0, the clock of the whole PL design (DMA, interconnect, wrapper, core).
+    weights : str
+        ``loadable`` (default: the driver's ``load()`` swaps models without a new
+        bitstream) or ``baked``.
     """
 
     board: str = "zybo-z7-10"
@@ -69,6 +72,7 @@ class VivadoBuild(JSONConfig):
     format: str = "q5.7"
     checkpoint: str = ""
     fclk_mhz: float = 100.0
+    weights: str = "loadable"
 
     def __post_init__(self):
         if self.board not in BOARD_PARTS:
@@ -78,7 +82,7 @@ class VivadoBuild(JSONConfig):
         self.core_config()  # validates lanes, format, checkpoint
 
     def core_config(self):
-        return wrapper_config(self.lanes, self.format, self.checkpoint)
+        return wrapper_config(self.lanes, self.format, self.checkpoint, self.weights)
 
 
 def _tcl(build: VivadoBuild) -> str:
