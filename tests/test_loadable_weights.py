@@ -202,3 +202,97 @@ def test_rtl_harness_loads_second_model(second):
         "load_count": len(words),
         "load_crc": words_crc(words),
     }
+
+
+class FakeLoadPort:
+    """Registers of a loadable wrapper at transaction level: identification, BUSY, and a
+    load port that keeps zlib's CRC of the words written (refused while busy)."""
+
+    clock_hz = 100e6
+
+    def __init__(self, *, loadable=True, blocks=1, load_words=14658):
+        from boards.zynq import regmap
+
+        self.R = {r.name: r.offset for r in regmap.REGISTERS}
+        self.regs = {
+            self.R["MAGIC"]: regmap.MAGIC, self.R["VERSION"]: regmap.VERSION,
+            self.R["LANES"]: 28, self.R["PIXELS_PER_BEAT"]: 4,
+            self.R["FORMAT"]: 12 | 7 << 8 | 30 << 16, self.R["WEIGHTS_DIGEST"]: 0,
+            self.R["MODEL"]: blocks | int(loadable) << 8,
+            self.R["LOAD_WORDS"]: load_words if loadable else 0,
+        }  # fmt: skip
+        self.busy = False
+        self.words = []
+        self.refused = False
+        self.corrupt_at = None
+
+    def read(self, offset):
+        R = self.R
+        if offset == R["STATUS"]:
+            return int(self.busy) << 1 | int(self.refused) << 3
+        if offset == R["LOAD_COUNT"]:
+            return len(self.words)
+        if offset == R["LOAD_CRC"]:
+            return words_crc(self.words)
+        return self.regs.get(offset, 0)
+
+    def write(self, offset, value):
+        R = self.R
+        if offset == R["STATUS"] and value & 8:
+            self.refused = False
+        elif offset in (R["LOAD_CONTROL"], R["LOAD_DATA"]) and self.busy:
+            self.refused = True
+        elif offset == R["LOAD_CONTROL"] and value & 1:
+            self.words, self.refused = [], False
+        elif offset == R["LOAD_DATA"]:
+            if len(self.words) == self.corrupt_at:
+                value ^= 1
+            self.words.append(value)
+
+    def reset_dma(self):
+        pass
+
+    def now(self):
+        return 0.0
+
+
+def test_driver_load_logic(qmodel, second, tmp_path):
+    """load() against a transaction-level load port: success records the model and its
+    digest; a corrupted word, a busy core, a baked bitstream and another model's shape
+    are refused with the documented errors."""
+    from boards.zynq.driver import LoadError, LSTAccelerator
+    from quant.export import write_quantized
+
+    hw = FakeLoadPort()
+    accel = LSTAccelerator(backend=hw)
+    cfg = CoreConfig(weights="loadable")
+    got = accel.load(second[0])  # a checkpoint, quantized to the bitstream's format
+    assert got["digest"] == f"0x{load_digest(cfg, second[1]):08X}"
+    assert got["model"] == "lst1" and got["words"] == 14658
+    assert hw.words == load_image(cfg, second[1]).tolist()
+    write_quantized(qmodel, tmp_path / "q")
+    assert accel.load(tmp_path / "q")["digest"] == f"0x{load_digest(cfg, qmodel):08X}"
+    hw.corrupt_at = 77
+    with pytest.raises(LoadError, match="corrupted"):
+        accel.load(tmp_path / "q")
+    assert accel.loaded is None
+    with pytest.raises(LoadError, match="last load failed"):
+        accel(sample_images(seed=1, n=1))
+    hw.corrupt_at = None
+    hw.busy = True
+    with pytest.raises(LoadError, match="busy"):
+        accel.load(tmp_path / "q")
+    hw.busy = False
+    with pytest.raises(ConfigError, match=r"the model is lst2 q5\.7, the bitstream LST-1 q5\.7"):
+        accel.load(CoreConfig(model="lst2").checkpoint_path())
+    baked = LSTAccelerator(backend=FakeLoadPort(loadable=False))
+    with pytest.raises(ConfigError, match="baked weights"):
+        baked.load(tmp_path / "q")
+    # A quantize directory whose model.npz no longer matches its manifest's digest.
+    import json
+
+    man = json.loads((tmp_path / "q" / "manifest.json").read_text())
+    man["load_digests"]["28"] = "0x00000000"
+    (tmp_path / "q" / "manifest.json").write_text(json.dumps(man))
+    with pytest.raises(ConfigError, match="modified"):
+        accel.load(tmp_path / "q")
