@@ -222,6 +222,7 @@ def report(
     checkpoint="",
     build="build/report",
     progress=True,
+    force=False,
     models=None,
 ) -> dict:
     """Synthesize and measure every lane count; write the table, JSON and plot to ``out_dir``.
@@ -231,6 +232,11 @@ def report(
     lane count (:data:`MODEL_LANES`) among ``lanes``, with its buffers.
     """
     from tqdm import tqdm
+
+    if out_dir:
+        from lst.outputs import check_files
+
+        check_files([Path(out_dir) / n for n in REPORT_FILES], kind="report", force=force)
 
     lanes = list(lanes or SUPPORTED_LANES)
     main_model = CoreConfig(checkpoint=checkpoint).model
@@ -282,11 +288,33 @@ def report(
         },
     }
     if out_dir:
-        result["files"] = write_report(result, Path(out_dir))
+        result["files"] = write_report(result, Path(out_dir), force=force)
     return result
 
 
-def write_report(result: dict, out_dir: Path) -> dict:
+#: The files :func:`write_report` writes.
+REPORT_FILES = ("performance.md", "performance.png", "performance.json")
+
+
+def write_report(result: dict, out_dir: Path, *, force: bool = False) -> dict:
+    """Write the report's table, JSON and plot into ``out_dir`` (through
+    :func:`lst.outputs.write_into`: only this command's own files are replaced), and the
+    README's table when ``out_dir`` is the project's ``docs/``."""
+    from lst.outputs import write_into
+
+    write_into(
+        out_dir,
+        REPORT_FILES,
+        kind="report",
+        write=lambda tmp: _write_report_files(result, tmp),
+        force=force,
+    )
+    if Path(out_dir).resolve() == (ROOT / "docs").resolve():
+        update_readme(result)
+    return {t: str(Path(out_dir) / f"performance.{t}") for t in ("md", "png", "json")}
+
+
+def _write_report_files(result: dict, out_dir: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -402,9 +430,6 @@ def write_report(result: dict, out_dir: Path) -> dict:
         lines += board_tops_table(result["board_tops"])
     md = out_dir / "performance.md"
     md.write_text("\n".join(lines))
-    if out_dir.resolve() == (ROOT / "docs").resolve():
-        update_readme(result)
-    return {"md": str(md), "png": str(png), "json": str(out_dir / "performance.json")}
 
 
 def board_tops_table(tops: dict) -> list[str]:
