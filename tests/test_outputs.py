@@ -187,3 +187,21 @@ def test_write_into_shared_directory_keeps_others(tmp_path):
         "r.md",
     ]
     assert hidden_leftovers(tmp_path) == []
+
+
+def test_docs_generated_files_are_registered_unchanged():
+    """`make report` and `lst accuracy --sweep` replace docs/ files only while the registry
+    says lst wrote them: a hand edit of a generated file would make them refuse."""
+    from pathlib import Path
+
+    from lst.outputs import _read_registry, _sha256
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    registry = _read_registry(docs)
+    expected = {
+        **{f"performance.{t}": "report" for t in ("md", "png", "json")},
+        **{f"accuracy-sweep.{t}": "accuracy-sweep" for t in ("md", "png", "csv", "json")},
+    }
+    assert {k: v["kind"] for k, v in registry.items()} == expected
+    for name, entry in registry.items():
+        assert _sha256(docs / name) == entry["sha256"], f"docs/{name} changed since lst wrote it"
