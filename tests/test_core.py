@@ -101,6 +101,7 @@ MODEL_CASES = [
     pytest.param(CoreConfig(model="lst2", lanes=56), marks=pytest.mark.slow),
     CoreConfig(model="reslst3", lanes=7),
     CoreConfig(model="reslst3", lanes=56, pixels_per_beat=4),
+    CoreConfig(model="reslst3", lanes=14, pixels_per_beat=7, format="q5.9"),  # 11-bit sums
 ]
 
 
@@ -108,7 +109,9 @@ MODEL_CASES = [
 def test_models_bit_exact_against_golden(cfg):
     """LST-2 and ResLST-3: random weights with stress images, back to back."""
     qm = quantize_tensors(
-        get_arch(cfg.model), random_tensors(cfg.model, seed=cfg.lanes, scale=0.6), FixedConfig()
+        get_arch(cfg.model),
+        random_tensors(cfg.model, seed=cfg.lanes, scale=0.6),
+        FixedConfig.parse(cfg.format),
     )
     images = sample_images(seed=cfg.lanes, n=1)[[1, 2, 4]]  # 255s, checkerboard, noise
     ref = GoldenModel(qm)(images)
