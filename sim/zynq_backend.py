@@ -44,6 +44,14 @@ class CocotbBackend:
     def write(self, offset: int, value: int) -> None:
         resume(self.tb.axil.write_dword)(offset, value)
 
+    async def _write_many(self, offset: int, values):
+        for v in values:
+            await self.tb.axil.write_dword(offset, v)
+
+    def write_many(self, offset: int, values) -> None:
+        """Writes to one register, in order, in one trip into the simulation."""
+        resume(self._write_many)(offset, list(values))
+
     def allocate(self, count: int, dtype) -> np.ndarray:
         return np.zeros(count, dtype)
 

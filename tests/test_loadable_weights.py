@@ -249,6 +249,10 @@ class FakeLoadPort:
                 value ^= 1
             self.words.append(value)
 
+    def write_many(self, offset, values):
+        for v in values:
+            self.write(offset, v)
+
     def reset_dma(self):
         pass
 

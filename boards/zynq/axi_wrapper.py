@@ -353,6 +353,10 @@ class LSTAxiWrapper(wiring.Component):
         load_data = Signal(32)
         load_count = Signal(32)
         load_crc = Signal(32)
+        # Any image in the core: BUSY, plus the cycle after an image's last beat, when
+        # its flag is in the FIFO (level) but not yet at its output (r_rdy).
+        load_blocked = Signal()
+        m.d.comb += load_blocked.eq(busy | (flags.level != 0))
         if self.core.loadable:
             m.d.comb += [
                 core.load_restart.eq(load_restart),
@@ -428,12 +432,12 @@ class LSTAxiWrapper(wiring.Component):
                     m.Case(regmap.offset("LOAD_CONTROL") >> 2),
                     m.If(w_strb[0] & w_data[LOAD_CONTROL_BITS["RESTART"]]),
                 ):
-                    with m.If(busy):
+                    with m.If(load_blocked):
                         m.d.sync += load_refused.eq(1)
                     with m.Else():
                         m.d.sync += [load_restart.eq(1), load_refused.eq(0)]
                 with m.Case(regmap.offset("LOAD_DATA") >> 2):
-                    with m.If(busy):
+                    with m.If(load_blocked):
                         m.d.sync += load_refused.eq(1)
                     with m.Else():
                         m.d.sync += [load_word.eq(1), load_data.eq(w_data)]

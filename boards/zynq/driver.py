@@ -118,6 +118,7 @@ class Backend(Protocol):
 
     def read(self, offset: int) -> int: ...
     def write(self, offset: int, value: int) -> None: ...
+    def write_many(self, offset: int, values: list[int]) -> None: ...
     def allocate(self, count: int, dtype) -> np.ndarray: ...
     def start_receive(self, buffer: np.ndarray, nbytes: int) -> None: ...
     def start_send(self, buffer: np.ndarray, nbytes: int) -> None: ...
@@ -341,9 +342,7 @@ class LSTAccelerator:
         t0 = self.hw.now()
         self.write("STATUS", refused)
         self.write("LOAD_CONTROL", 1 << regmap.LOAD_CONTROL_BITS["RESTART"])
-        data = offset("LOAD_DATA")
-        for word in words.tolist():
-            self.hw.write(data, word)
+        self.hw.write_many(offset("LOAD_DATA"), words.tolist())
         seconds = self.hw.now() - t0
         if self.read("STATUS") & refused:
             raise LoadError(
@@ -482,6 +481,11 @@ class PynqBackend:
 
     def write(self, offset: int, value: int) -> None:
         self.ip.write(offset, int(value))
+
+    def write_many(self, offset: int, values) -> None:
+        write = self.ip.mmio.write
+        for v in values:
+            write(offset, int(v))
 
     def allocate(self, count: int, dtype) -> np.ndarray:
         return self._pynq.allocate(shape=(count,), dtype=dtype)
