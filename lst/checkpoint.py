@@ -12,6 +12,7 @@ and their keys and shapes are checked before use.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 from pathlib import Path
@@ -66,9 +67,18 @@ def save_checkpoint(path: str | os.PathLike, tensors: dict[str, np.ndarray], met
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
     meta = {"format_version": FORMAT_VERSION, **meta}
+    try:
+        text = json.dumps(meta, sort_keys=True, allow_nan=False)
+    except ValueError:
+        bad = sorted(k for k, v in meta.items() if isinstance(v, float) and not math.isfinite(v))
+        raise CheckpointError(f"{path}: metadata has non-finite values {bad}; not saved") from None
     tmp = path.with_name(path.name + ".part")
-    save_file(arrays, str(tmp), metadata={_META_KEY: json.dumps(meta, sort_keys=True)})
-    os.replace(tmp, path)
+    try:
+        save_file(arrays, str(tmp), metadata={_META_KEY: text})
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

@@ -326,3 +326,12 @@ def test_nan_never_reaches_json():
 
     with pytest.raises(ValueError, match="non-finite"):
         dumps({"accuracy": float("nan")})
+
+
+def test_nan_never_reaches_checkpoint_metadata(tmp_path):
+    from lst.checkpoint import CheckpointError
+
+    path = tmp_path / "m.safetensors"
+    with pytest.raises(CheckpointError, match=r"non-finite values \['test_accuracy'\]"):
+        save_checkpoint(path, random_tensors(), {"model": "lst1", "test_accuracy": float("nan")})
+    assert list(tmp_path.iterdir()) == []
