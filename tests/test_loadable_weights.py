@@ -173,7 +173,7 @@ def test_driver_loads_models_against_rtl(qmodel, second, tmp_path):
         "other_checkpoint": str(CoreConfig(model="lst2").checkpoint_path()),
     }
     r = run_axi_cocotb(
-        cfg, images, test_module="sim.driver_tb", testcase="test_driver_loads_models", extra=extra
+        cfg, images, test_module="sim.load_tb", testcase="test_driver_loads_models", extra=extra
     )
     assert r["tests"] == 1 and r["failed"] == 0, f"see {r['log']}"
     print("load:", r["timing"])
