@@ -300,3 +300,20 @@ def test_driver_load_logic(qmodel, second, tmp_path):
     (tmp_path / "q" / "manifest.json").write_text(json.dumps(man))
     with pytest.raises(ConfigError, match="modified"):
         accel.load(tmp_path / "q")
+
+
+def test_area_block_in_docs():
+    """docs/board.md has the generated area block, and the generator rewrites only it."""
+    from pathlib import Path
+
+    from hw.loadable_area import DOC_MARKERS, update_doc
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "board.md").read_text()
+    assert all(m in text for m in DOC_MARKERS)
+    area = {"LUT": 2, "LUT_logic": 2, "LUT_memory": 0, "FF": 3, "RAMB18_equiv": 1,
+            "DSP48E1": 0, "CARRY4": 0}  # fmt: skip
+    m = {"lanes": 28, "area": {"baked": area, "loadable": {**area, "LUT": 5}}, "load_words": 9}
+    new = update_doc(text, m)
+    assert "| difference | +3 | +0 |" in new
+    assert new.split(DOC_MARKERS[0])[0] == text.split(DOC_MARKERS[0])[0]
+    assert new.split(DOC_MARKERS[1])[1] == text.split(DOC_MARKERS[1])[1]
