@@ -9,7 +9,6 @@ these directories share ``sim_build/``'s bound on cached configurations
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,7 @@ from quant.golden import GoldenModel
 from quant.quantize import quantize_checkpoint
 
 from .build_cache import config_dir
-from .runner import ROOT, available
+from .runner import ROOT, available, run_vectors
 
 __all__ = ["build", "run_axi_cocotb"]
 
@@ -59,11 +58,9 @@ def run_axi_cocotb(
 ) -> dict:
     """Run ``test_module`` against the golden model's outputs for ``images``.
 
-    Returns ``{"tests", "failed", "log", "timing"}``; ``timing`` is what the testbench
-    wrote to ``$LST_SIM_TIMING`` (or None).
+    Returns ``{"tests", "failed", "results_xml", "log", "timing"}``; ``timing`` is what the
+    testbench wrote to ``$LST_SIM_TIMING`` (or None).
     """
-    from cocotb_tools.check_results import get_results
-
     from boards.zynq.generate import TOP
 
     runner, build_dir, manifest = build(config, root=root)
@@ -75,38 +72,16 @@ def run_axi_cocotb(
         "manifest": str(build_dir.parent / "hdl" / f"{TOP}.json"),
         **(extra or {}),
     }
-    tag = (
-        "all"
-        if testcase is None
-        else "-".join([testcase] if isinstance(testcase, str) else testcase)
-    )
-    test_dir = build_dir / f"run-{test_module.rsplit('.', 1)[-1]}-{tag}"
-    test_dir.mkdir(parents=True, exist_ok=True)
-    vectors = test_dir / "vectors.npz"
-    np.savez(
-        vectors,
-        images=images,
-        classes=golden.classes,
-        logits=golden.logits,
-        config=np.array(json.dumps(vec_config)),
-    )
-    timing = test_dir / "timing.json"
-    timing.unlink(missing_ok=True)
-    results = runner.test(
+    return run_vectors(
+        runner,
+        build_dir,
         test_module=test_module,
-        hdl_toplevel=TOP,
+        toplevel=TOP,
+        images=images,
+        golden=golden,
+        vec_config=vec_config,
         testcase=testcase,
-        build_dir=build_dir,
-        test_dir=test_dir,
-        extra_env={"LST_SIM_VECTORS": str(vectors), "LST_SIM_TIMING": str(timing)},
+        run_prefix=f"run-{test_module.rsplit('.', 1)[-1]}-",
         seed=seed,
         timescale=("1ns", "1ps"),
-        log_file=test_dir / "sim.log",
     )
-    tests, failed = get_results(results)
-    return {
-        "tests": tests,
-        "failed": failed,
-        "log": str(test_dir / "sim.log"),
-        "timing": json.loads(timing.read_text()) if timing.exists() else None,
-    }

@@ -21,7 +21,7 @@ from quant.quantize import quantize_checkpoint
 
 from .build_cache import config_dir
 
-__all__ = ["SIMULATORS", "available", "build", "run_cocotb"]
+__all__ = ["SIMULATORS", "available", "build", "run_cocotb", "run_vectors"]
 
 SIMULATORS = ("verilator", "icarus")
 ROOT = Path(__file__).resolve().parent.parent / "sim_build"
@@ -86,8 +86,6 @@ def run_cocotb(
     Returns ``{"tests", "failed", "results_xml", "timing"}``; ``timing`` holds the
     latency and intervals measured by ``test_back_to_back`` when it ran.
     """
-    from cocotb_tools.check_results import get_results
-
     runner, build_dir, manifest = build(config, simulator, root=root)
     qm = quantize_checkpoint(config.checkpoint_path(), config.format, model=config.model)
     golden = GoldenModel(qm)(images)
@@ -96,12 +94,48 @@ def run_cocotb(
         "lanes": config.lanes,
         "logit_width": manifest["result_payload"]["logit_width"],
     }
+    return run_vectors(
+        runner,
+        build_dir,
+        test_module="sim.core_tb",
+        toplevel=TOP,
+        images=images,
+        golden=golden,
+        vec_config=vec_config,
+        testcase=testcase,
+        seed=seed,
+        timescale=("1ns", "1ps") if simulator == "icarus" else None,
+    )
+
+
+def run_vectors(
+    runner,
+    build_dir: Path,
+    *,
+    test_module: str,
+    toplevel: str,
+    images: np.ndarray,
+    golden,
+    vec_config: dict,
+    testcase: str | list[str] | None = None,
+    run_prefix: str = "run-",
+    seed: int = 1,
+    timescale=None,
+) -> dict:
+    """Run a cocotb testbench that reads its images and the golden model's results from
+    ``$LST_SIM_VECTORS`` and may write measurements to ``$LST_SIM_TIMING``.
+
+    Each test case runs in its own directory, ``<build_dir>/<run_prefix><tag>``. Returns
+    ``{"tests", "failed", "results_xml", "log", "timing"}``.
+    """
+    from cocotb_tools.check_results import get_results
+
     tag = (
         "all"
         if testcase is None
         else "-".join([testcase] if isinstance(testcase, str) else testcase)
     )
-    test_dir = build_dir / f"run-{tag}"
+    test_dir = build_dir / f"{run_prefix}{tag}"
     test_dir.mkdir(parents=True, exist_ok=True)
     vectors = test_dir / "vectors.npz"
     np.savez(
@@ -114,14 +148,14 @@ def run_cocotb(
     timing = test_dir / "timing.json"
     timing.unlink(missing_ok=True)
     results = runner.test(
-        test_module="sim.core_tb",
-        hdl_toplevel=TOP,
+        test_module=test_module,
+        hdl_toplevel=toplevel,
         testcase=testcase,
         build_dir=build_dir,
         test_dir=test_dir,
         extra_env={"LST_SIM_VECTORS": str(vectors), "LST_SIM_TIMING": str(timing)},
         seed=seed,
-        timescale=("1ns", "1ps") if simulator == "icarus" else None,
+        timescale=timescale,
         log_file=test_dir / "sim.log",
     )
     tests, failed = get_results(results)
