@@ -1,10 +1,11 @@
-"""``lst verilog`` and ``lst report`` (torch-free)."""
+"""``lst quantize`` (ROM images and the hardware's load digests), ``lst verilog``, and the
+generator options shared by the commands (torch-free)."""
 
 from __future__ import annotations
 
 from lst.cliutil import UserError, add_force, add_json, emit
 
-__all__ = ["add_core_args", "core_config", "register"]
+__all__ = ["add_core_args", "core_config", "lane_list", "model_list", "register"]
 
 
 def core_config(args):
@@ -19,6 +20,34 @@ def core_config(args):
         model=args.model or "",
         weights=getattr(args, "weights", "baked"),
     )
+
+
+def cmd_quantize(args):
+    from lst.outputs import check_dir
+    from quant.cli import quantize_for_command
+
+    from .load_image import write_quantized_model
+
+    # Refuse a bad --out before any work.
+    check_dir(args.out, kind="quantize", inputs=[args.checkpoint], force=args.force)
+    qm = quantize_for_command(
+        args.checkpoint, args.format, model=args.model, allow_saturation=args.allow_saturation
+    )
+    manifest = write_quantized_model(qm, args.out, force=args.force)
+    obj = {
+        "model": manifest["model"],
+        "format": qm.config.weight.name,
+        "out": str(args.out),
+        **qm.quantization_counts(),
+        "accumulator_ranges": manifest["accumulator_ranges"],
+        "checkpoint_sha256": qm.source["sha256"],
+        "files": sorted(manifest["files_sha256"]),
+    }
+    text = (
+        f"{obj['model']} quantized to {obj['format']} -> {args.out} "
+        f"({obj['saturated']} value(s) saturated)"
+    )
+    emit(args, obj, text)
 
 
 def cmd_verilog(args):
@@ -66,28 +95,7 @@ def cmd_verilog(args):
     emit(args, obj, text)
 
 
-def cmd_report(args):
-    from .report import report
-
-    lanes = args.lanes_list
-    result = report(
-        lanes=lanes,
-        out_dir=args.out,
-        simulate=not args.no_sim,
-        checkpoint=args.checkpoint or "",
-        force=args.force,
-        models=args.models,
-    )
-    lines = [
-        f"{r['lanes']:>3} lanes: II {r['initiation_interval']:>6} cycles "
-        f"({r['images_per_s_100mhz']:,.0f} img/s at 100 MHz), LUT {r['area']['LUT']}, "
-        f"FF {r['area']['FF']}, RAMB18 {r['area']['RAMB18_equiv']}, DSP {r['area']['DSP48E1']}"
-        for r in result["rows"]
-    ]
-    emit(args, result, "\n".join(lines))
-
-
-def _lane_list(text: str) -> list[int]:
+def lane_list(text: str) -> list[int]:
     import argparse
 
     from .config import SUPPORTED_LANES
@@ -104,7 +112,7 @@ def _lane_list(text: str) -> list[int]:
     return lanes
 
 
-def _model_list(text: str) -> list[str]:
+def model_list(text: str) -> list[str]:
     import argparse
 
     from .config import SUPPORTED_MODELS
@@ -147,6 +155,17 @@ def add_core_args(p):
 
 
 def register(sub):
+    from quant.cli import add_quantize_args
+
+    p = sub.add_parser("quantize", help="quantize a checkpoint to fixed-point ROM images")
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--model", default=None, help="needed only if the checkpoint does not say")
+    p.add_argument("--format", default="q5.7", help="weight format, e.g. q5.7, q3.5 or auto8")
+    p.add_argument("--out", required=True, help="output directory")
+    add_force(p)
+    add_quantize_args(p)
+    add_json(p)
+    p.set_defaults(func=cmd_quantize)
 
     p = sub.add_parser("verilog", help="generate the core's Verilog and ROM images")
     add_core_args(p)
@@ -161,21 +180,3 @@ def register(sub):
     )
     add_json(p)
     p.set_defaults(func=cmd_verilog)
-
-    p = sub.add_parser("report", help="area and cycle report -> docs/performance.md")
-    p.add_argument("--checkpoint", default=None)
-    p.add_argument(
-        "--lanes-list", type=_lane_list, default=None, help="comma-separated lane counts"
-    )
-    p.add_argument("--out", default="docs", help="where the table and plot go")
-    add_force(p, "the report files if 'lst report' did not write them")
-    p.add_argument("--no-sim", action="store_true", help="skip the cycle measurement")
-    p.add_argument(
-        "--models",
-        type=_model_list,
-        default=None,
-        help="comma-separated models of the per-model table at 28 and 56 lanes "
-        "(default: lst1,lst2,reslst3, or the checkpoint's)",
-    )
-    add_json(p)
-    p.set_defaults(func=cmd_report)

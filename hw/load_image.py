@@ -80,3 +80,14 @@ def load_digests(qmodel, fmt: str) -> dict[str, str]:
         cfg = CoreConfig(lanes=lanes, format=fmt, model=qmodel.arch.name, weights="loadable")
         out[str(lanes)] = f"0x{load_digest(cfg, qmodel):08X}"
     return out
+
+
+def write_quantized_model(qm, out_dir, *, force: bool = False) -> dict:
+    """``lst quantize``'s output: :func:`quant.export.write_quantized` with, in the manifest,
+    the CRC-32 (``load_digests``, by lane count) that a loadable core reports after
+    loading this model, which the board's driver compares."""
+    from quant.export import write_quantized
+
+    return write_quantized(
+        qm, out_dir, force=force, extra={"load_digests": load_digests(qm, qm.config.weight.name)}
+    )

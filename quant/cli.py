@@ -1,4 +1,4 @@
-"""``lst quantize`` and ``lst accuracy`` (torch-free)."""
+"""``lst accuracy``, and the quantizing step every hardware command shares (torch-free)."""
 
 from __future__ import annotations
 
@@ -34,33 +34,6 @@ def add_quantize_args(p) -> None:
         action="store_true",
         help="go on although some weights or biases saturate (the network then changes)",
     )
-
-
-def cmd_quantize(args):
-    from lst.outputs import check_dir
-
-    from .export import write_quantized
-
-    # Refuse a bad --out before any work.
-    check_dir(args.out, kind="quantize", inputs=[args.checkpoint], force=args.force)
-    qm = quantize_for_command(
-        args.checkpoint, args.format, model=args.model, allow_saturation=args.allow_saturation
-    )
-    manifest = write_quantized(qm, args.out, force=args.force)
-    obj = {
-        "model": manifest["model"],
-        "format": qm.config.weight.name,
-        "out": str(args.out),
-        **qm.quantization_counts(),
-        "accumulator_ranges": manifest["accumulator_ranges"],
-        "checkpoint_sha256": qm.source["sha256"],
-        "files": sorted(manifest["files_sha256"]),
-    }
-    text = (
-        f"{obj['model']} quantized to {obj['format']} -> {args.out} "
-        f"({obj['saturated']} value(s) saturated)"
-    )
-    emit(args, obj, text)
 
 
 def cmd_accuracy(args):
@@ -117,16 +90,6 @@ def _width_range(text: str) -> tuple[int, int]:
 
 
 def register(sub):
-
-    p = sub.add_parser("quantize", help="quantize a checkpoint to fixed-point ROM images")
-    p.add_argument("--checkpoint", required=True)
-    p.add_argument("--model", default=None, help="needed only if the checkpoint does not say")
-    p.add_argument("--format", default="q5.7", help="weight format, e.g. q5.7, q3.5 or auto8")
-    p.add_argument("--out", required=True, help="output directory")
-    add_force(p)
-    add_quantize_args(p)
-    add_json(p)
-    p.set_defaults(func=cmd_quantize)
 
     p = sub.add_parser("accuracy", help="float vs fixed-point test accuracy")
     p.add_argument("--model", default=None)

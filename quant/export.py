@@ -33,15 +33,17 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_quantized(qm: QuantizedLST, out_dir, *, force: bool = False) -> dict:
+def write_quantized(
+    qm: QuantizedLST, out_dir, *, force: bool = False, extra: dict | None = None
+) -> dict:
     """Write ``qm`` to ``out_dir`` (see the module docstring); return the manifest.
 
     The directory is written by :func:`lst.outputs.output_dir`: atomically, and only over
     an earlier ``lst quantize`` output (``force`` keeps other files there); a directory
-    holding the source checkpoint is refused.
+    holding the source checkpoint is refused. ``extra`` adds entries to the manifest
+    (``lst quantize`` adds the hardware's load digests:
+    :func:`hw.load_image.write_quantized_model`).
     """
-    from hw.load_image import load_digests
-
     cfg = qm.config
     source = qm.source.get("path") if isinstance(qm.source, dict) else None
     with output_dir(out_dir, kind="quantize", inputs=[source], force=force) as tmp:
@@ -116,9 +118,7 @@ def write_quantized(qm: QuantizedLST, out_dir, *, force: bool = False) -> dict:
             "source": qm.source,
             "roms": roms,
             "npz": "model.npz",
-            # CRC-32 a loadable core of each lane count reports after loading this model
-            # (hw.load_image; lst board's driver compares it).
-            "load_digests": load_digests(qm, cfg.weight.name),
+            **(extra or {}),
         }
         manifest["files_sha256"] = {
             str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()

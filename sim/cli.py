@@ -1,10 +1,12 @@
-"""``lst verify``: the full-test-set RTL regression (torch-free)."""
+"""``lst verify`` (the full-test-set RTL regression) and ``lst report`` (area and measured
+cycles; it sits here, above ``hw`` and ``sim``, because it uses both). Torch-free."""
 
 from __future__ import annotations
 
 from lst.cliutil import (
     UserError,
     add_data,
+    add_force,
     add_json,
     emit,
     int_at_least,
@@ -51,8 +53,31 @@ def cmd_verify(args):
     emit(args, r, text)
 
 
+def cmd_report(args):
+    from hw.report import report
+
+    from .rtl_model import measure_timing
+
+    lanes = args.lanes_list
+    result = report(
+        lanes=lanes,
+        out_dir=args.out,
+        measure=None if args.no_sim else measure_timing,
+        checkpoint=args.checkpoint or "",
+        force=args.force,
+        models=args.models,
+    )
+    lines = [
+        f"{r['lanes']:>3} lanes: II {r['initiation_interval']:>6} cycles "
+        f"({r['images_per_s_100mhz']:,.0f} img/s at 100 MHz), LUT {r['area']['LUT']}, "
+        f"FF {r['area']['FF']}, RAMB18 {r['area']['RAMB18_equiv']}, DSP {r['area']['DSP48E1']}"
+        for r in result["rows"]
+    ]
+    emit(args, result, "\n".join(lines))
+
+
 def register(sub):
-    from hw.cli import add_core_args
+    from hw.cli import add_core_args, lane_list, model_list
 
     p = sub.add_parser("verify", help="stream MNIST test images through the RTL (Verilator)")
     add_core_args(p)
@@ -69,3 +94,19 @@ def register(sub):
     add_data(p)
     add_json(p)
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("report", help="area and cycle report -> docs/performance.md")
+    p.add_argument("--checkpoint", default=None)
+    p.add_argument("--lanes-list", type=lane_list, default=None, help="comma-separated lane counts")
+    p.add_argument("--out", default="docs", help="where the table and plot go")
+    add_force(p, "the report files if 'lst report' did not write them")
+    p.add_argument("--no-sim", action="store_true", help="skip the cycle measurement")
+    p.add_argument(
+        "--models",
+        type=model_list,
+        default=None,
+        help="comma-separated models of the per-model table at 28 and 56 lanes "
+        "(default: lst1,lst2,reslst3, or the checkpoint's)",
+    )
+    add_json(p)
+    p.set_defaults(func=cmd_report)

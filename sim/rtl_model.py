@@ -26,7 +26,7 @@ from hw.config import CoreConfig
 from hw.verilog import LINT_WAIVERS, TOP, generator_digest, verilator_env, verilator_executable
 from quant.golden import InferenceResult, check_images
 
-__all__ = ["RTLModel", "RTLTiming"]
+__all__ = ["RTLModel", "RTLTiming", "measure_timing"]
 
 ROOT = Path(__file__).resolve().parent.parent / "sim_build"
 
@@ -329,3 +329,16 @@ class RTLModel:
             raw = np.fromfile(dst, dtype=np.int64).reshape(n, 13)
         self.timing = RTLTiming(info["cycles"], raw[:, 11].copy(), raw[:, 12].copy())
         return InferenceResult(raw[:, 0].copy(), raw[:, 1:11].copy())
+
+
+def measure_timing(config: CoreConfig, images: np.ndarray | None = None) -> tuple[int, int]:
+    """``(initiation interval, latency)`` in cycles of the Verilator-built core at full
+    rate: the longest interval between results and the first image's latency, over
+    ``images`` (default: the first four MNIST test images)."""
+    if images is None:
+        from lst.data import load_mnist
+
+        images = load_mnist("test", limit=4).images
+    model = RTLModel(config)
+    model(images)
+    return int(model.timing.intervals.max()), int(model.timing.latency)

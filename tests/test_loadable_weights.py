@@ -131,7 +131,7 @@ def test_crc_update_is_zlib():
 
 
 def test_quantize_manifest_carries_digests(qmodel, tmp_path):
-    from quant.export import write_quantized
+    from hw.load_image import write_quantized_model as write_quantized
 
     manifest = write_quantized(qmodel, tmp_path / "q")
     cfg = CoreConfig(weights="loadable")
@@ -152,7 +152,7 @@ def test_driver_loads_models_against_rtl(qmodel, second, tmp_path):
     its lst quantize directory and the shipped checkpoint, bit-exact on MNIST and stress
     images; a corrupted word, a load during inference, an LST-2 checkpoint refused."""
     from boards.zynq.generate import wrapper_config
-    from quant.export import write_quantized
+    from hw.load_image import write_quantized_model as write_quantized
     from sim.axi_runner import run_axi_cocotb
     from sim.runner import available
 
@@ -265,7 +265,7 @@ def test_driver_load_logic(qmodel, second, tmp_path):
     digest; a corrupted word, a busy core, a baked bitstream and another model's shape
     are refused with the documented errors."""
     from boards.zynq.driver import LoadError, LSTAccelerator
-    from quant.export import write_quantized
+    from hw.load_image import write_quantized_model as write_quantized
 
     hw = FakeLoadPort()
     accel = LSTAccelerator(backend=hw)
