@@ -136,6 +136,13 @@ def check_dir(
     if target.exists() and not target.is_dir():
         raise OutputError(f"{path}: exists and is not a directory; refusing to replace it")
     if target.is_dir() and not force:
+        for nested in sorted(target.rglob(REGISTRY)):
+            if nested.parent != target:
+                kinds = sorted({e.get("kind", "?") for e in _read_registry(nested.parent).values()})
+                raise OutputError(
+                    f"{nested.parent}: holds the output of 'lst {', '.join(kinds)}'; refusing "
+                    f"to replace {path} (choose another output)"
+                )
         registry = _read_registry(target)
         for rel in _dir_contents(target):
             if not _owned(target, kind, registry, rel):

@@ -205,3 +205,10 @@ def test_docs_generated_files_are_registered_unchanged():
     assert {k: v["kind"] for k, v in registry.items()} == expected
     for name, entry in registry.items():
         assert _sha256(docs / name) == entry["sha256"], f"docs/{name} changed since lst wrote it"
+
+
+def test_directory_holding_another_output_names_it(tmp_path):
+    write_dir(tmp_path / "build" / "verilog", kind="verilog", write=fill({"a.v": "1"}))
+    with pytest.raises(OutputError, match=r"build/verilog: holds the output of 'lst verilog'"):
+        write_dir(tmp_path / "build", kind="verilog", write=fill({"a.v": "2"}))
+    assert (tmp_path / "build" / "verilog" / "a.v").read_text() == "1"
