@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hwsim import simulate
+from hwsim import pixel_feeder, simulate
 from qhelpers import random_tensors, sample_images
 
 from hw.config import CoreConfig
@@ -24,14 +24,7 @@ def run_core(cfg: CoreConfig, images: np.ndarray, qm):
     ppb = cfg.pixels_per_beat
     results = []
 
-    async def feed(ctx):
-        for img in images:
-            flat = img.ravel()
-            for b in range(0, 784, ppb):
-                ctx.set(dut.pixels.payload, sum(int(flat[b + i]) << (8 * i) for i in range(ppb)))
-                ctx.set(dut.pixels.valid, 1)
-                await ctx.tick().until(dut.pixels.ready)
-        ctx.set(dut.pixels.valid, 0)
+    feed = pixel_feeder(dut, images, ppb)
 
     async def collect(ctx):
         ctx.set(dut.result.ready, 1)

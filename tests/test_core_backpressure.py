@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hwsim import simulate
+from hwsim import pixel_feeder, simulate
 from qhelpers import sample_images
 
 from hw.config import CoreConfig
@@ -32,14 +32,7 @@ def run_core_with_holds(cfg: CoreConfig, images: np.ndarray, qm, holds: dict[int
     ppb = cfg.pixels_per_beat
     results = []
 
-    async def feed(ctx):
-        for img in images:
-            flat = img.ravel()
-            for b in range(0, 784, ppb):
-                ctx.set(dut.pixels.payload, sum(int(flat[b + i]) << (8 * i) for i in range(ppb)))
-                ctx.set(dut.pixels.valid, 1)
-                await ctx.tick().until(dut.pixels.ready)
-        ctx.set(dut.pixels.valid, 0)
+    feed = pixel_feeder(dut, images, ppb)
 
     async def sink(ctx):
         held = None  # payload offered and not yet accepted
