@@ -86,7 +86,7 @@ class ActivationBuffers(wiring.Component):
         }
         if c.blocks > 1:
             members |= {
-                "x_wr_bank": In(data.ArrayLayout(range(2), G)),
+                "x_wr_bank": In(data.ArrayLayout(range(max(2, G)), G)),
                 "x_wr_addr": In(range(words)),
                 "x_rd_addr": In(data.ArrayLayout(range(words), G)),
                 "x_data": Out(data.ArrayLayout(act, G)),

@@ -7,7 +7,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from .config import CoreConfig, N
-from .loop_nest import LoopNest, drive_pass, pass_members
+from .loop_nest import LoopNest, drive_pass, lookup, pass_members
 
 __all__ = ["ColumnPass"]
 
@@ -57,7 +57,7 @@ class ColumnPass(wiring.Component):
                 "y_addr": Out(data.ArrayLayout(range(c.partition_depth), G)),
                 **(
                     {
-                        "xw_bank": Out(data.ArrayLayout(range(2), G)),
+                        "xw_bank": Out(data.ArrayLayout(range(max(2, G)), G)),
                         "xw_addr": Out(range(N * N // G)),
                     }
                     if c.blocks > 1
@@ -81,18 +81,17 @@ class ColumnPass(wiring.Component):
         if G == 1:
             m.d.comb += [self.e_bank[0].eq(0), self.e_addr[0].eq(k * N + column)]
         else:
-            # Two groups: group 0 reads tap k, group 1 tap (k + 1) mod 28, the other parity.
-            tap1 = _wrap(k + 1)
-            odd = k[0]
-            addr0 = (k >> 1) * N + column * 2
-            addr1 = (tap1 >> 1) * N + column * 2 + 1
-            m.d.comb += [
-                self.e_bank[0].eq(odd),
-                self.e_bank[1].eq(~odd),
-                self.e_addr[0].eq(Mux(odd, addr1, addr0)),
-                self.e_addr[1].eq(Mux(odd, addr0, addr1)),
-            ]
-
+            # Group s reads tap κ = (k + s) mod 28 of column c·G + s, in bank κ mod G at
+            # word (κ // G)·28 + c·G + s. Bank b serves group (b − k) mod G: both depend
+            # on k alone, so each is one small table (LUTs) of the tap counter.
+            for s in range(G):
+                m.d.comb += self.e_bank[s].eq(lookup([(kk + s) % N % G for kk in range(N)], k))
+            for b in range(G):
+                words = []
+                for kk in range(N):
+                    s_b = (b - kk) % G
+                    words.append((kk + s_b) % N // G * N + s_b)
+                m.d.comb += self.e_addr[b].eq(lookup(words, k) + column * G)
         # Result tap t' of group s: 28·(c·G + s) + i, i counting 0..27 per column;
         # kept as (t' mod P, t' // P) so no division is needed.
         row = Signal(range(N))
@@ -130,7 +129,8 @@ class ColumnPass(wiring.Component):
                 with m.Else():
                     m.d.sync += self.xw_addr.eq(self.xw_addr + stride)
             for s in range(G):
-                m.d.comb += self.xw_bank[s].eq(row[0] ^ s if G > 1 else 0)
+                bank = lookup([(i + s) % G for i in range(N)], row) if G > 1 else 0
+                m.d.comb += self.xw_bank[s].eq(bank)
         return m
 
 

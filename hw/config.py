@@ -10,6 +10,10 @@ on the same ``lanes`` multiply-accumulate units. Lanes
 are split into ``groups`` of ``group_lanes``; every lane of a group multiplies the
 same broadcast data value by its own weight.
 
+``group_lanes`` is the largest divisor of 28 that divides ``lanes`` and ``groups`` the
+rest (both divide 28): 28 lanes are one group, 56 two, 98 seven groups of 14, 112 four
+groups of 28, 196 seven of 28.
+
 * row pass: group ``s`` works on image row ``r·groups + s``; its lanes compute the
   outputs ``E[row, g·group_lanes + l]`` of output group ``g``, 28 taps each;
 * column pass: group ``s`` works on column ``c·groups + s``, lanes on output rows;
@@ -20,6 +24,7 @@ same broadcast data value by its own weight.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +37,11 @@ __all__ = ["SUPPORTED_LANES", "SUPPORTED_PIXELS_PER_BEAT", "WEIGHT_MODES", "Core
 
 N = 28
 CLASSES = 10
-#: Lane counts the generator accepts: divisors of 28 (one group), or 56 (two groups).
-SUPPORTED_LANES = (1, 2, 4, 7, 14, 28, 56)
+#: Lane counts the generator accepts: divisors of 28 (one group), or groups of 14 or 28
+#: lanes whose number divides 28 (56 = 2 × 28, 98 = 7 × 14, 112 = 4 × 28, 196 = 7 × 28).
+SUPPORTED_LANES = (1, 2, 4, 7, 14, 28, 56, 98, 112, 196)
+#: The device whose DSP48E1 count sets the default split of lanes (``hw.device``).
+DEFAULT_DEVICE = "xc7z010"
 #: Pixels per input stream beat: divisors of 28, so a beat never straddles two rows.
 SUPPORTED_PIXELS_PER_BEAT = (1, 2, 4, 7, 14, 28)
 #: Multiply-accumulates per LST-1 image (``CoreConfig.macs_per_image`` for any model).
@@ -66,6 +74,15 @@ class CoreConfig(JSONConfig):
     weights : str
         ``baked`` (the memories are ROMs) or ``loadable`` (the checkpoint's values are
         only the initial contents; a load port rewrites them, see :mod:`hw.load_image`).
+    dsp_lanes : int
+        Lanes built as DSP48E1 slices (the first ``dsp_lanes``); the others are fabric
+        lanes (LUTs and carry chains, :mod:`hw.fabric_multiplier`). ``-1`` (default):
+        as many as ``device`` has DSP slices, at most ``lanes``. ``0``: all fabric.
+    device : str
+        The target part (``hw.device.DEVICES``): only its DSP count is used here.
+    fabric_style : str
+        The fabric lanes' multiplier (:data:`hw.fabric_multiplier.FABRIC_STYLES`; empty:
+        the default, the smallest measured).
     """
 
     lanes: int = 28
@@ -74,6 +91,9 @@ class CoreConfig(JSONConfig):
     checkpoint: str = ""
     model: str = ""
     weights: str = "baked"
+    dsp_lanes: int = -1
+    device: str = DEFAULT_DEVICE
+    fabric_style: str = ""
 
     def __post_init__(self):
         if not isinstance(self.lanes, int) or self.lanes not in SUPPORTED_LANES:
@@ -96,6 +116,31 @@ class CoreConfig(JSONConfig):
             raise ConfigError(
                 f"weights must be one of {', '.join(WEIGHT_MODES)}, not {self.weights!r}"
             )
+        from .device import device
+
+        dsp = device(self.device).DSP48E1  # raises on an unknown part
+        if self.dsp_lanes == -1:
+            object.__setattr__(self, "dsp_lanes", min(self.lanes, dsp))
+        if (
+            not isinstance(self.dsp_lanes, int)
+            or isinstance(self.dsp_lanes, bool)
+            or not 0 <= self.dsp_lanes <= self.lanes
+        ):
+            raise ConfigError(
+                f"dsp_lanes must be between 0 and lanes ({self.lanes}), not {self.dsp_lanes!r}"
+            )
+        if self.dsp_lanes > dsp:
+            raise ConfigError(
+                f"dsp_lanes {self.dsp_lanes} exceeds the {dsp} DSP48E1 slices of the {self.device}"
+            )
+        from .fabric_multiplier import DEFAULT_STYLE, FABRIC_STYLES
+
+        if not self.fabric_style:
+            object.__setattr__(self, "fabric_style", DEFAULT_STYLE)
+        if self.fabric_style not in FABRIC_STYLES:
+            raise ConfigError(
+                f"fabric_style must be one of {', '.join(FABRIC_STYLES)}, not {self.fabric_style!r}"
+            )
         if not self.model:
             model = "lst1"
             if self.checkpoint:
@@ -111,7 +156,18 @@ class CoreConfig(JSONConfig):
     @property
     def name(self) -> str:
         name = f"{self.model}_l{self.lanes}_p{self.pixels_per_beat}_{self.format.replace('.', '_')}"
+        if self.fabric_lanes:
+            from .fabric_multiplier import DEFAULT_STYLE
+
+            name += f"_d{self.dsp_lanes}"
+            if self.fabric_style != DEFAULT_STYLE:
+                name += f"_{self.fabric_style}"
         return name if self.weights == "baked" else f"{name}_loadable"
+
+    @property
+    def fabric_lanes(self) -> int:
+        """Lanes built from LUTs and carry chains (the last ``lanes − dsp_lanes``)."""
+        return self.lanes - self.dsp_lanes
 
     # ------------------------------------------------------------ model
 
@@ -136,13 +192,14 @@ class CoreConfig(JSONConfig):
     # ------------------------------------------------------------ lane geometry
 
     @property
-    def groups(self) -> int:
-        """Lane groups, each fed by its own broadcast data value."""
-        return 1 if self.lanes <= N else self.lanes // N
+    def group_lanes(self) -> int:
+        """Lanes per group: the largest divisor of 28 that divides ``lanes``."""
+        return math.gcd(self.lanes, N)
 
     @property
-    def group_lanes(self) -> int:
-        return self.lanes // self.groups
+    def groups(self) -> int:
+        """Lane groups, each fed by its own broadcast data value (a divisor of 28)."""
+        return self.lanes // self.group_lanes
 
     @property
     def out_groups(self) -> int:
@@ -155,9 +212,9 @@ class CoreConfig(JSONConfig):
         if self.lanes < CLASSES:
             return 1
         p = self.lanes // CLASSES
-        # Two column-pass drains write taps 28 apart in the same cycle: their banks
-        # (t mod p) must differ.
-        while self.groups > 1 and N % p == 0:
+        # The groups' column-pass drains write taps 28 apart in the same cycle: their
+        # banks (t mod p) must differ.
+        while any(N * d % p == 0 for d in range(1, self.groups)):
             p -= 1
         return p
 
@@ -189,12 +246,26 @@ class CoreConfig(JSONConfig):
     def output_cycles(self) -> int:
         return self.rounds * self.partition_depth
 
+    @functools.cached_property
+    def pass_gaps(self) -> dict[str, int]:
+        """Idle cycles between passes so that each reads only values already written
+        (:func:`hw.schedule.pass_gaps`; zero unless the passes are short)."""
+        from .schedule import pass_gaps
+
+        return pass_gaps(self)
+
     @property
     def compute_cycles(self) -> int:
         """Cycles of one image's passes (row and column per block, output layer); each
-        pass's first op follows the previous pass's last op directly, so at full rate
-        this is the initiation interval."""
-        return self.blocks * (self.row_cycles + self.column_cycles) + self.output_cycles
+        pass's first op follows the previous pass's last op directly, or after
+        :attr:`pass_gaps`, so at full rate this is the initiation interval."""
+        g = self.pass_gaps
+        return (
+            self.blocks * (self.row_cycles + self.column_cycles + g["row_to_column"])
+            + (self.blocks - 1) * g["column_to_row"]
+            + g["column_to_output"]
+            + self.output_cycles
+        )
 
     @property
     def load_cycles(self) -> int:
@@ -204,6 +275,12 @@ class CoreConfig(JSONConfig):
     def initiation_interval(self) -> int:
         """Cycles between accepted images at full rate (inputs and outputs never stall)."""
         return max(self.compute_cycles, self.load_cycles)
+
+    @property
+    def bound(self) -> str:
+        """What sets the initiation interval: ``lanes`` (the passes' operations) or
+        ``input rate`` (784 / ``pixels_per_beat`` cycles to receive an image)."""
+        return "input rate" if self.load_cycles > self.compute_cycles else "lanes"
 
     @property
     def efficiency_bound(self) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Module, Mux, unsigned
+from amaranth import Module, Mux, Signal, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -121,7 +121,7 @@ class LSTCore(wiring.Component):
         tag = destination_layout(c)
         biases = roms.drain_biases()
 
-        m.submodules.seq = seq = Sequencer(blocks=c.blocks)
+        m.submodules.seq = seq = Sequencer(blocks=c.blocks, gaps=c.pass_gaps)
         m.submodules.pixbuf = pixbuf = PixelBuffer(
             pixels_per_beat=c.pixels_per_beat, banks=c.groups
         )
@@ -133,7 +133,12 @@ class LSTCore(wiring.Component):
             c, act_width=self.act_width, x_width=self.x_width
         )
         m.submodules.macs = macs = MacArray(
-            lanes=c.lanes, x_width=self.x_width, w_width=self.w_width, acc_width=W
+            lanes=c.lanes,
+            x_width=self.x_width,
+            w_width=self.w_width,
+            acc_width=W,
+            dsp_lanes=c.dsp_lanes,
+            fabric_style=c.fabric_style,
         )
         m.submodules.capture = capture = LaneCapture(
             lanes=c.lanes, width=W, bias_depth=len(biases), dest_shape=tag
@@ -241,11 +246,6 @@ class LSTCore(wiring.Component):
             macs.en.eq(router.en),
             macs.first.eq(router.first),
             capture.acc.eq(macs.acc),
-            capture.en.eq(router.en),
-            capture.last.eq(router.last),
-            capture.output.eq(router.output),
-            capture.bias_base.eq(router.bias_base),
-            capture.dest.eq(router.dest),
             drain.lanes_in.eq(capture.results),
             drain.start.eq(capture.drain_start),
             drain.bias_base.eq(capture.drain_bias_base),
@@ -253,6 +253,17 @@ class LSTCore(wiring.Component):
             out.lanes_in.eq(capture.results),
             out.readout.eq(capture.readout),
         ]
+
+        # The capture sees each op when its product reaches the accumulators: the
+        # op's control is delayed by the lanes' pipeline (operand and product registers).
+        ctl = ("en", "last", "output", "bias_base", "dest")
+        for name in ctl:
+            dst, src = getattr(capture, name), getattr(router, name)
+            for stage in range(macs.latency - 1):
+                reg = Signal.like(src, name=f"op_{name}_d{stage + 1}")
+                m.d.sync += reg.eq(src)
+                src = reg
+            m.d.comb += dst.eq(src)
 
         # Activations: narrowing and table, then into the buffers their tag names.
         m.d.comb += [tanh.sel.eq(drain.tag.shift), tanh.tag_in.eq(drain.tag)]

@@ -49,6 +49,9 @@ class LaneDrain(wiring.Component):
         With ``writable``: one bias written per cycle with ``wr_en``.
     """
 
+    #: Cycles from ``start`` to lane 0's values on the outputs.
+    LATENCY = 3
+
     def __init__(self, *, lanes: int, groups: int, width: int, biases, tag_shape=1, writable=False):
         if lanes % groups:
             raise ValueError(f"lanes ({lanes}) must be a multiple of groups ({groups})")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from amaranth import Module, Signal
+from amaranth import Array, Const, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["LoopNest", "drive_pass", "pass_members"]
+__all__ = ["LoopNest", "drive_pass", "lookup", "pass_members"]
+
+
+def lookup(values, index):
+    """``values[index]`` for a table of constants indexed by a counter: a function of
+    the counter's few bits, which synthesis turns into one level of LUTs."""
+    shape = range(max(2, max(values) + 1))
+    return Array(Const(v, shape) for v in values)[index]
 
 
 def pass_members(weight_words: int) -> dict:
@@ -71,15 +78,16 @@ class LoopNest(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         n = len(self.bounds)
+        total = 1
+        for b in self.bounds:
+            total *= b
         ends = [self.index(i) == b - 1 for i, b in enumerate(self.bounds)]
-        all_end = ends[0]
-        for e in ends[1:]:
-            all_end = all_end & e
-        m.d.comb += [
-            self.first.eq(self.busy & (self.index(0) == 0)),
-            self.last.eq(self.busy & ends[0]),
-            self.done.eq(self.busy & all_end),
-        ]
+        # first/last/done are registered flags, computed a cycle ahead: the sequencer
+        # and the router start from them, so they must not add LUT levels of their own.
+        left = Signal(range(max(2, total)), name="left")  # ops after this one
+        first, last, done = Signal(), Signal(), Signal()
+        m.d.comb += [self.first.eq(first), self.last.eq(last), self.done.eq(done)]
+        inner = self.bounds[0]
         with m.If(self.busy):
             # Counter i steps when all inner counters wrap; it wraps itself at its end.
             carry = Signal(n + 1, name="carry")
@@ -91,9 +99,21 @@ class LoopNest(wiring.Component):
                         m.d.sync += self.index(i).eq(0)
                     with m.Else():
                         m.d.sync += self.index(i).eq(self.index(i) + 1)
-            with m.If(all_end):
-                m.d.sync += self.busy.eq(0)
+            m.d.sync += [
+                left.eq(left - 1),
+                first.eq((left != 0) & ends[0]),
+                last.eq((left != 0) & (self.index(0) == inner - 2 if inner > 1 else 1)),
+                done.eq(left == 1),
+            ]
+            with m.If(done):
+                m.d.sync += [self.busy.eq(0), first.eq(0), last.eq(0), done.eq(0)]
         with m.Elif(self.start):
-            m.d.sync += self.busy.eq(1)
+            m.d.sync += [
+                self.busy.eq(1),
+                left.eq(total - 1),
+                first.eq(1),
+                last.eq(inner == 1),
+                done.eq(total == 1),
+            ]
             m.d.sync += [self.index(i).eq(0) for i in range(n)]
         return m

@@ -52,7 +52,7 @@ class OperandRouter(wiring.Component):
         Row pass: the pixel's position in its word.
     e_bank : In(ArrayLayout(range(groups), groups))
         Column pass: the E bank of each group's tap.
-    act_bank : In(ArrayLayout(range(2), groups))
+    act_bank : In(ArrayLayout(range(groups), groups))
         Several blocks: a later block's row pass: the X bank of each group's value.
     row_bias, col_bias : In(range(28)), In(range(56))
         The passes' bias addresses of lane 0 within a block.
@@ -100,7 +100,7 @@ class OperandRouter(wiring.Component):
         }
         if c.blocks > 1:
             members |= {
-                "act_bank": In(data.ArrayLayout(range(2), G)),
+                "act_bank": In(data.ArrayLayout(range(max(2, G)), G)),
                 "x_data": In(data.ArrayLayout(act, G)),
             }
         if c.residual:
@@ -173,14 +173,14 @@ class OperandRouter(wiring.Component):
             m.d.comb += x_pix.eq(Cat(pixel[:7], ~pixel[7]))  # sign-extends onto the bus
             e_sel = Signal(signed(XW), name=f"x_act{s}")
             if G > 1:
-                m.d.comb += e_sel.eq(Mux(e_bank1[s], self.e_data[1], self.e_data[0]))
+                m.d.comb += e_sel.eq(self.e_data[e_bank1[s]])
             else:
                 m.d.comb += e_sel.eq(self.e_data[0])
             x_sel = None
             if B > 1:
                 x_sel = Signal(signed(XW), name=f"x_block{s}")
                 if G > 1:
-                    m.d.comb += x_sel.eq(Mux(act_bank1[s], self.x_data[1], self.x_data[0]))
+                    m.d.comb += x_sel.eq(self.x_data[act_bank1[s]])
                 else:
                     m.d.comb += x_sel.eq(self.x_data[0])
             group_bus.append((x_pix, e_sel, x_sel))

@@ -7,7 +7,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from .config import CoreConfig, N
-from .loop_nest import LoopNest, drive_pass, pass_members
+from .loop_nest import LoopNest, drive_pass, lookup, pass_members
 
 __all__ = ["RowPass"]
 
@@ -61,7 +61,7 @@ class RowPass(wiring.Component):
                 **(
                     {
                         "act_addr": Out(data.ArrayLayout(range(N * N // c.groups), c.groups)),
-                        "act_bank": Out(data.ArrayLayout(range(2), c.groups)),
+                        "act_bank": Out(data.ArrayLayout(range(max(2, c.groups)), c.groups)),
                     }
                     if c.blocks > 1
                     else {}
@@ -86,13 +86,14 @@ class RowPass(wiring.Component):
             if c.groups == 1:
                 m.d.comb += [self.act_bank[0].eq(0), self.act_addr[0].eq(r * N + k)]
             else:
-                # Group s reads X[2r + s, k] from bank (s + k) mod 2, word 28r + 14s + k // 2.
-                odd = k[0]
-                for s in range(2):
-                    m.d.comb += [
-                        self.act_bank[s].eq(odd ^ s),
-                        self.act_addr[s].eq(r * N + (N // 2) * (odd ^ s) + (k >> 1)),
-                    ]
+                # Group s reads X[r·G + s, k] from bank (s + k) mod G, word
+                # 28r + (28/G)·s + k // G; bank b serves group (b − k) mod G.
+                G = c.groups
+                for s in range(G):
+                    m.d.comb += self.act_bank[s].eq(lookup([(s + kk) % G for kk in range(N)], k))
+                for b in range(G):
+                    words = [(N // G) * ((b - kk) % G) + kk // G for kk in range(N)]
+                    m.d.comb += self.act_addr[b].eq(r * N + lookup(words, k))
 
         # Results return in E order within each bank; restart with the pass.
         with m.If(self.start & ~loops.busy):

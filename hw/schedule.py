@@ -104,3 +104,71 @@ class PassSchedule:
         if self.cfg.lanes < CLASSES:
             return np.zeros_like(lanes)
         return np.minimum(lanes // CLASSES, self.cfg.partitions - 1)  # idle lanes: any bus
+
+
+def writeback_latency() -> int:
+    """Cycles from the issue of a dot product's last op to the write of its first
+    drained activation (lane 0 of each group; lane ``l`` follows ``l`` cycles later):
+    the router's operand stage, the lanes' pipeline (the capture starts the drain in
+    the cycle the sums are final), the drain and the activation table."""
+    from .lane_drain import LaneDrain
+    from .mac_array import MacArray
+    from .tanh_unit import TanhUnit
+
+    return 1 + MacArray.latency + LaneDrain.LATENCY + TanhUnit.LATENCY
+
+
+def pass_gaps(config: CoreConfig, latency: int | None = None) -> dict[str, int]:
+    """Idle cycles the sequencer leaves between two passes so that every value a pass
+    reads was written before (``row_to_column``: E; ``column_to_row``: X, between
+    blocks; ``column_to_output``: Y, and R, which is written with the first block's Y).
+
+    A value written in cycle ``t`` can be read by an op issued in cycle ``t + 1``.
+    Writes come ``latency`` (:func:`writeback_latency`) cycles after the last op of
+    their dot product, lane by lane; the next pass's op ``o`` is issued ``gap + o``
+    cycles after the previous pass's last op (``gap + o + 1`` after its last op's cycle).
+    """
+    c = config
+    sch = PassSchedule(c)
+    L = writeback_latency() if latency is None else latency
+    S, G = c.group_lanes, c.groups
+    lane = np.arange(S)
+
+    def write_times(ops: Ops, element) -> dict:
+        """Element → cycle written, relative to the pass's first op."""
+        out = {}
+        for o in np.flatnonzero(ops.last):
+            a, g = (int(v) for v in ops.block[o])
+            for s in range(G):
+                for li in lane:
+                    out[element(a, g, s, int(li))] = int(o) + L + int(li)
+        return out
+
+    def first_reads(ops: Ops, buses: int, valid=lambda i, j: True) -> dict:
+        out = {}
+        for o in range(len(ops)):
+            for b in range(buses):
+                i, j = int(ops.row[o, b]), int(ops.col[o, b])
+                if valid(i, j):
+                    out.setdefault((i, j), o)
+        return out
+
+    def gap(writes: dict, n_prev: int, reads: dict) -> int:
+        # Relative to the previous pass's first op: written at writes[e], read by the
+        # op issued at n_prev + gap + reads[e]; the write must come first.
+        worst = max((writes[e] - n_prev - reads[e] + 1 for e in reads if e in writes), default=0)
+        return max(0, worst)
+
+    row, col, out = sch.row_ops(), sch.column_ops(), sch.output_ops()
+    e_writes = write_times(row, lambda r, g, s, li: (r * G + s, g * S + li))
+    y_writes = write_times(col, lambda cc, g, s, li: (g * S + li, cc * G + s))
+    gaps = {
+        "row_to_column": gap(e_writes, len(row), first_reads(col, G)),
+        "column_to_output": gap(
+            y_writes, len(col), first_reads(out, c.partitions, lambda i, j: j < N)
+        ),
+        "column_to_row": 0,
+    }
+    if c.blocks > 1:
+        gaps["column_to_row"] = gap(y_writes, len(col), first_reads(row, G))
+    return gaps

@@ -18,7 +18,8 @@ class TanhUnit(wiring.Component):
     The contract's round-half-up is ``(acc + 2^(shift−1)) >> shift``; the half is
     folded into the stored biases (see :meth:`hw.rom_images.RomImages.drain_biases`), so the
     unit only shifts (floor), saturates to the table's input format and looks up.
-    ``ports`` independent lookups share one table (a dual-port block RAM for two).
+    ``ports`` independent lookups share one table (synthesis gives each pair of read
+    ports a copy in one block RAM).
 
     Parameters
     ----------
@@ -65,8 +66,8 @@ class TanhUnit(wiring.Component):
         shifts = tuple(int(v) for v in shifts)
         if not shifts or min(shifts) < 1:
             raise ValueError(f"shifts must be at least 1, not {shifts}")
-        if ports not in (1, 2):
-            raise ValueError(f"ports must be 1 or 2, not {ports}")
+        if not isinstance(ports, int) or ports < 1:
+            raise ValueError(f"ports must be a positive integer, not {ports!r}")
         if acc_width - max(shifts) < config.tanh_in.width:
             raise ValueError(
                 f"acc_width {acc_width} is too narrow for a {config.tanh_in.width}-bit table "

@@ -16,7 +16,11 @@ N = 28
 
 @pytest.mark.parametrize(
     "cfg",
-    [CoreConfig(model="lst2", lanes=7), CoreConfig(model="reslst3", lanes=56)],
+    [
+        CoreConfig(model="lst2", lanes=7),
+        CoreConfig(model="reslst3", lanes=56),
+        CoreConfig(model="reslst3", lanes=196),
+    ],
     ids=lambda c: c.name,
 )
 def test_writes_follow_destination_and_layout(cfg):

@@ -11,8 +11,12 @@ import pytest
 from hwsim import pixel_feeder, simulate
 from qhelpers import random_tensors, sample_images
 
+from amaranth import Signal
+
 from hw.config import CoreConfig
 from hw.core import LSTCore
+from hw.schedule import writeback_latency
+from hw.sequencer import Sequencer
 from lst.arch import default_checkpoint, get_arch
 from quant.contract import FixedConfig, logit_format
 from quant.golden import GoldenModel
@@ -131,3 +135,67 @@ def test_residual_sum_and_logits_at_their_extremes(cfg):
     got = run_core(cfg, images, qm)
     assert [g[1] for g in got] == ref.logits.tolist()
     assert [g[0] for g in got] == ref.classes.tolist()
+
+
+# ------------------------------------------------------------ many groups, fabric lanes
+
+GROUP_CASES = [
+    # 7 groups of 14 lanes, 80 DSP + 18 fabric lanes (the XC7Z010's default split).
+    CoreConfig(lanes=98, pixels_per_beat=4),
+    # 7 groups of 28 lanes: the output layer needs a gap after the last column pass.
+    CoreConfig(lanes=196, pixels_per_beat=4, format="q2.6", device="xc7z020"),
+    CoreConfig(model="reslst3", lanes=112, pixels_per_beat=4, device="xc7z020"),
+]
+
+
+@pytest.mark.parametrize("cfg", GROUP_CASES, ids=lambda c: c.name)
+def test_groups_and_fabric_lanes_bit_exact(cfg):
+    qm = quantize_checkpoint(default_checkpoint(cfg.model), cfg.format)
+    images = sample_images(seed=cfg.lanes, n=1)[[1, 2, 4]]
+    ref = GoldenModel(qm)(images)
+    got = run_core(cfg, images, qm)
+    assert [g[1] for g in got] == ref.logits.tolist()
+
+
+def test_without_its_gap_the_output_layer_reads_stale_values(monkeypatch):
+    """The gap of hw.schedule.pass_gaps is needed: without it, 196 lanes read Y too early."""
+    cfg = CoreConfig(lanes=196, pixels_per_beat=4, device="xc7z020")
+    assert cfg.pass_gaps["column_to_output"] > 0
+    monkeypatch.setattr(
+        CoreConfig, "pass_gaps", property(lambda self: dict.fromkeys(Sequencer.GAPS, 0))
+    )
+    qm = quantize_checkpoint(default_checkpoint("lst1"), cfg.format)
+    images = sample_images(seed=5, n=1)[[2, 4]]
+    ref = GoldenModel(qm)(images)
+    assert [g[1] for g in run_core(cfg, images, qm)] != ref.logits.tolist()
+
+
+def test_writeback_latency_is_what_the_gaps_assume():
+    """hw.schedule.writeback_latency: the first E write comes that many cycles after the
+    row pass's first dot product's last op."""
+    cfg = CoreConfig(lanes=28, pixels_per_beat=28)
+    qm = quantize_checkpoint(default_checkpoint("lst1"), cfg.format)
+
+    class Probe(LSTCore):
+        def elaborate(self, platform):
+            m = super().elaborate(platform)
+            row, bufs = m.submodules.row, m.submodules.buffers
+            m.d.comb += [
+                self.last_op.eq(row.valid & row.last),
+                self.e_write.eq(bufs.e_written),
+            ]
+            return m
+
+    dut = Probe(cfg, qm)
+    dut.last_op, dut.e_write = Signal(), Signal()
+    seen = {}
+
+    async def watch(ctx):
+        for t in range(200):
+            for name in ("last_op", "e_write"):
+                if ctx.get(getattr(dut, name)):
+                    seen.setdefault(name, t)
+            await ctx.tick()
+
+    simulate(dut, pixel_feeder(dut, sample_images(n=0)[[2]], 28), watch)
+    assert seen["e_write"] - seen["last_op"] == writeback_latency()

@@ -10,15 +10,18 @@ from hwsim import simulate
 from hw.mac_array import MacArray
 
 
-@pytest.mark.parametrize("lanes", [1, 4, 7])
-def test_random_sequences(lanes):
-    dut = MacArray(lanes=lanes, x_width=8, w_width=12, acc_width=30)
+@pytest.mark.parametrize(("lanes", "dsp_lanes"), [(1, 1), (4, 2), (7, 7), (3, 0)])
+def test_random_sequences(lanes, dsp_lanes):
+    """DSP and fabric lanes alike: the accumulators include each enabled cycle's
+    products ``MacArray.latency`` cycles later, with gaps and restarts anywhere."""
+    dut = MacArray(lanes=lanes, x_width=8, w_width=12, acc_width=30, dsp_lanes=dsp_lanes)
     rng = random.Random(lanes)
     checked = []
+    history = []  # the model's accumulators after each cycle's inputs
 
     async def tb(ctx):
         acc = [0] * lanes
-        for _ in range(300):
+        for t in range(300):
             x = [rng.randint(-128, 127) for _ in range(lanes)]
             w = [rng.randint(-2048, 2047) for _ in range(lanes)]
             first, en = rng.random() < 0.1, rng.random() < 0.8
@@ -29,11 +32,14 @@ def test_random_sequences(lanes):
             await ctx.tick()
             if en:
                 acc = [(0 if first else a) + xi * wi for a, xi, wi in zip(acc, x, w, strict=True)]
-            assert [ctx.get(dut.acc[i]) for i in range(lanes)] == acc
-            checked.append(1)
+            history.append(acc)
+            if t >= MacArray.latency - 1:
+                want = history[t - (MacArray.latency - 1)]
+                assert [ctx.get(dut.acc[i]) for i in range(lanes)] == want
+                checked.append(1)
 
     simulate(dut, tb)
-    assert len(checked) == 300
+    assert len(checked) == 300 - (MacArray.latency - 1)
 
 
 def test_extremes_fill_the_accumulator():
@@ -47,6 +53,9 @@ def test_extremes_fill_the_accumulator():
         for t in range(784):
             ctx.set(dut.first, t == 0)
             await ctx.tick()
+        ctx.set(dut.en, 0)
+        for _ in range(MacArray.latency - 1):
+            await ctx.tick()
         assert ctx.get(dut.acc[0]) == 784 * 128 * 2048
         assert ctx.get(dut.acc[1]) == -784 * 127 * 2048
 
@@ -59,6 +68,8 @@ def test_extremes_fill_the_accumulator():
         ({"lanes": 0}, "lanes must be"),
         ({"lanes": 2, "acc_width": 49}, "at most 48"),
         ({"lanes": 2, "x_width": 1}, "x_width must be"),
+        ({"lanes": 2, "dsp_lanes": 3}, "dsp_lanes must be an integer from 0 to 2, not 3"),
+        ({"lanes": 2, "fabric_style": "magic"}, "fabric_style must be one of"),
     ],
 )
 @pytest.mark.filterwarnings("ignore::amaranth.hdl.UnusedElaboratable")

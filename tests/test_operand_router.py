@@ -16,6 +16,8 @@ CASES = [
     CoreConfig(model="lst1", lanes=28),
     CoreConfig(model="lst2", lanes=4, pixels_per_beat=4),
     CoreConfig(model="reslst3", lanes=56, pixels_per_beat=2),
+    CoreConfig(model="lst2", lanes=98, pixels_per_beat=4),
+    CoreConfig(model="reslst3", lanes=196, pixels_per_beat=4),
 ]
 
 
@@ -38,8 +40,8 @@ def test_operands_per_pass_and_block(cfg):
                 )
             ctx.set(dut.block, block)
             byte = int(rng.integers(0, cfg.pixels_per_beat))
-            e_bank = [int((s + rng.integers(0, 2)) % G) for s in range(G)]
-            act_bank = [s ^ int(rng.integers(0, 2)) if G > 1 else 0 for s in range(G)]
+            e_bank = [int((s + rng.integers(0, G)) % G) for s in range(G)]
+            act_bank = [int((s + rng.integers(0, G)) % G) for s in range(G)]
             ctx.set(dut.pix_byte, byte)
             ctx.set(dut.e_bank, e_bank)
             if B > 1:

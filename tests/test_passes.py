@@ -17,7 +17,7 @@ from hw.schedule import PassSchedule
 
 CONFIGS = [
     CoreConfig(lanes=L, pixels_per_beat=p)
-    for L, p in [(1, 1), (4, 2), (7, 1), (14, 4), (28, 1), (56, 7)]
+    for L, p in [(1, 1), (4, 2), (7, 1), (14, 4), (28, 1), (56, 7), (98, 4), (112, 4), (196, 4)]
 ]
 
 
@@ -198,7 +198,7 @@ def test_output_layer_ops_and_logits(cfg):
     assert logits == want
 
 
-@pytest.mark.parametrize("lanes", [1, 4, 28, 56])
+@pytest.mark.parametrize("lanes", [1, 4, 28, 56, 98, 112, 196])
 def test_row_pass_reads_previous_block_output(lanes):
     """Later blocks: group s's value X[r·G + s, k] comes from the bank and word of
     BufferLayout.x, every op."""
@@ -222,7 +222,7 @@ def test_row_pass_reads_previous_block_output(lanes):
             assert seen["addrs"][o][bank] == addr
 
 
-@pytest.mark.parametrize("lanes", [1, 7, 28, 56])
+@pytest.mark.parametrize("lanes", [1, 7, 28, 56, 98, 112, 196])
 def test_column_pass_writes_block_output(lanes):
     """Results Y[g·S + l, c·G + s] of a block that feeds another go to BufferLayout.x."""
     cfg = CoreConfig(model="reslst3", lanes=lanes)

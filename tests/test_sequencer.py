@@ -14,9 +14,9 @@ from hw.sequencer import Sequencer
 LENGTH = {"row": 5, "col": 4, "out": 3}
 
 
-def run(blocks, cycles, image_ready, result_free):
+def run(blocks, cycles, image_ready, result_free, gaps=None):
     """Model passes of fixed length; return starts as (cycle, pass, block) and releases."""
-    dut = Sequencer(blocks=blocks)
+    dut = Sequencer(blocks=blocks, gaps=gaps)
     starts, releases = [], []
 
     async def tb(ctx):
@@ -75,6 +75,28 @@ def test_output_waits_for_result_stage_and_idles_without_image(blocks):
     assert starts[-1][1] == "out"  # then idle: no image, no pass
 
 
+GAPS = {"row_to_column": 2, "column_to_row": 1, "column_to_output": 3}
+
+
+@pytest.mark.parametrize("blocks", [1, 3])
+def test_gaps_between_passes(blocks):
+    """Each pass starts its gap after the previous one ends; the output layer still
+    waits for the result stage after its gap."""
+    starts, _ = run(blocks, 300, lambda t: True, lambda t: t >= 30 or t < 5, gaps=GAPS)
+    gap = {("row", "col"): 2, ("col", "row"): 1, ("col", "out"): 3, ("out", "row"): 0}
+    assert [p for _, p, _ in starts[: 2 * blocks + 1]] == ["row", "col"] * blocks + ["out"]
+    for (t0, p0, _), (t1, p1, _) in itertools.pairwise(starts):
+        want = t0 + LENGTH[p0] + gap[(p0, p1)]
+        if p1 == "out":
+            assert t1 == max(want, 31), (p0, p1)  # free from cycle 30: starts at 31
+        else:
+            assert t1 == want, (p0, p1)
+
+
 def test_validation():
     with pytest.raises(ValueError, match="blocks must be a positive integer"):
         Sequencer(blocks=0)
+    with pytest.raises(ValueError, match="unknown gap 'row'; known: row_to_column"):
+        Sequencer(gaps={"row": 1})
+    with pytest.raises(ValueError, match="gap column_to_row must be a non-negative integer"):
+        Sequencer(gaps={"column_to_row": -1})

@@ -83,5 +83,5 @@ def test_latency_is_two():
 def test_validation():
     with pytest.raises(ValueError, match="too narrow"):
         TanhUnit(config=FixedConfig(), acc_width=12, shifts=(6,))
-    with pytest.raises(ValueError, match="ports must be 1 or 2"):
-        TanhUnit(config=FixedConfig(), acc_width=30, shifts=(6,), ports=3)
+    with pytest.raises(ValueError, match="ports must be a positive integer, not 0"):
+        TanhUnit(config=FixedConfig(), acc_width=30, shifts=(6,), ports=0)
