@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Module, signed
+from amaranth import Module, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -25,6 +25,15 @@ def destination_layout(config: CoreConfig) -> data.StructLayout:
     return data.StructLayout(fields)
 
 
+class _WriteRequest:
+    """A write port's address, data and enable, to be registered into the port."""
+
+    def __init__(self, name, port):
+        self.addr = Signal.like(port.addr, name=f"{name}_wr_addr")
+        self.data = Signal.like(port.data, name=f"{name}_wr_data")
+        self.en = Signal(name=f"{name}_wr_en")
+
+
 class ActivationBuffers(wiring.Component):
     """The E, X, Y and R buffers (layouts in :class:`hw.buffer_layout.BufferLayout`).
 
@@ -35,8 +44,10 @@ class ActivationBuffers(wiring.Component):
     * R (ResLST-3): the first block's output, read with Y at the same address so that
       the output layer sees ``Y + R``.
 
-    Every bank has one write and one read port (simple dual-port block RAM). A value
-    written in a cycle can be read from the next.
+    Every bank has one write and one read port (simple dual-port block RAM). Writes
+    are registered first (:attr:`WRITE_LATENCY`: bank selection, address and data
+    reach the memory one cycle after ``act_valid``); a value written to the memory in
+    a cycle can be read from the next.
 
     Parameters
     ----------
@@ -62,6 +73,9 @@ class ActivationBuffers(wiring.Component):
     y_rd_addr : In(range(partition_depth))
         The same word of every Y (and R) bank; data on ``y_data``/``r_data`` (per bank).
     """
+
+    #: Cycles from ``act_valid`` to the memory write.
+    WRITE_LATENCY = 1
 
     def __init__(self, config: CoreConfig, *, act_width: int):
         self.cfg = config
@@ -96,11 +110,18 @@ class ActivationBuffers(wiring.Component):
         super().__init__(members)
 
     def _banks(self, m, name, count, depth):
+        """Memories with a registered write: returns (write request, read port) per
+        bank, the request being signals with a write port's ``addr``/``data``/``en``."""
         ports = []
         for b in range(count):
             mem = Memory(shape=signed(self.act_width), depth=depth, init=[])
             m.submodules[f"{name}{b}"] = mem
-            ports.append((mem.write_port(), mem.read_port()))
+            wr, rd = mem.write_port(), mem.read_port()
+            req = _WriteRequest(f"{name}{b}", wr)
+            # The crossbar's choice settles in the request; the memory sees it a cycle
+            # later, so the choice adds no logic levels to the memory's inputs.
+            m.d.sync += [wr.addr.eq(req.addr), wr.data.eq(req.data), wr.en.eq(req.en)]
+            ports.append((req, rd))
         return ports
 
     def _write_crossbar(self, m, ports, banks_of_groups, addr_of_group, enable):

@@ -10,7 +10,7 @@ __all__ = ["add_core_args", "core_config", "lane_list", "model_list", "register"
 
 def core_config(args):
     """The :class:`~hw.config.CoreConfig` named by the options of :func:`add_core_args`."""
-    from .config import CoreConfig
+    from .config import DEFAULT_DEVICE, CoreConfig
 
     return CoreConfig(
         lanes=args.lanes,
@@ -19,6 +19,9 @@ def core_config(args):
         checkpoint=args.checkpoint or "",
         model=args.model or "",
         weights=getattr(args, "weights", "baked"),
+        dsp_lanes=-1 if getattr(args, "dsp_lanes", None) is None else args.dsp_lanes,
+        device=getattr(args, "device", None) or DEFAULT_DEVICE,
+        fabric_style=getattr(args, "fabric_style", None) or "",
     )
 
 
@@ -88,11 +91,35 @@ def cmd_verilog(args):
         bad = [f"{k}: {v[1].strip()}" for k, v in results.items() if not v[0]]
         if bad:
             raise UserError("lint failed: " + " | ".join(bad)[:2000])
+    split = (
+        f" ({config.dsp_lanes} DSP, {config.fabric_lanes} fabric)" if config.fabric_lanes else ""
+    )
     text = (
-        f"{obj['verilog']} ({config.model}, {config.lanes} lanes, {config.format}, "
+        f"{obj['verilog']} ({config.model}, {config.lanes} lanes{split}, {config.format}, "
         f"II {config.initiation_interval} cycles) and ROM images in {obj['out_dir']}/rom"
     )
+    if config.bound == "input rate":
+        import sys
+
+        # The input stream, not the lanes, sets the interval: say so, and how to fix it.
+        print(
+            f"lst: note: the input rate bounds the initiation interval: "
+            f"{config.load_cycles} cycles to receive 784 pixels at {config.pixels_per_beat} "
+            f"per beat, the passes take {config.compute_cycles}; use --pixels-per-beat "
+            f"{_enough_pixels_per_beat(config)} or more",
+            file=sys.stderr,
+        )
     emit(args, obj, text)
+
+
+def _enough_pixels_per_beat(config) -> int:
+    """The fewest pixels per beat that keep the lanes, not the input, the bound."""
+    from .config import SUPPORTED_PIXELS_PER_BEAT
+
+    for ppb in SUPPORTED_PIXELS_PER_BEAT:
+        if 784 // ppb <= config.compute_cycles:
+            return ppb
+    return SUPPORTED_PIXELS_PER_BEAT[-1]
 
 
 def lane_list(text: str) -> list[int]:
@@ -131,7 +158,17 @@ def add_core_args(p):
     commands."""
     from quant.cli import add_quantize_args
 
-    from .config import SUPPORTED_LANES, SUPPORTED_MODELS, SUPPORTED_PIXELS_PER_BEAT, WEIGHT_MODES
+    from lst.cliutil import int_at_least
+
+    from .config import (
+        DEFAULT_DEVICE,
+        SUPPORTED_LANES,
+        SUPPORTED_MODELS,
+        SUPPORTED_PIXELS_PER_BEAT,
+        WEIGHT_MODES,
+    )
+    from .device import DEVICES
+    from .fabric_multiplier import DEFAULT_STYLE, FABRIC_STYLES
 
     p.add_argument(
         "--model",
@@ -150,6 +187,25 @@ def add_core_args(p):
         default="baked",
         choices=WEIGHT_MODES,
         help="loadable: the memories also take a load image through the load port",
+    )
+    p.add_argument(
+        "--device",
+        default=None,
+        choices=sorted(DEVICES),
+        help=f"target part; its DSP48E1 count sets the default --dsp-lanes ({DEFAULT_DEVICE})",
+    )
+    p.add_argument(
+        "--dsp-lanes",
+        type=int_at_least(0),
+        default=None,
+        help="lanes built as DSP48E1 slices, the rest from LUTs "
+        "(default: as many as the device has; 0: all fabric)",
+    )
+    p.add_argument(
+        "--fabric-style",
+        default=None,
+        choices=FABRIC_STYLES,
+        help=f"the fabric lanes' multiplier (default {DEFAULT_STYLE}, the smallest measured)",
     )
     add_quantize_args(p)
 

@@ -35,7 +35,8 @@ class OutputLayer(wiring.Component):
     readout : In(1)
         Strobe: a round's sums have been captured.
     logits : Out(stream.Signature(signed(width), always_ready=True))
-        The round's logits with their biases, in class order, one per cycle.
+        The round's logits with their biases, in class order, one per cycle (the sum over
+        the partitions is pipelined: one register per level of two-input adders).
     wr_addr : In(range(10)), wr_data : In(signed(width)), wr_en : In(1)
         With ``writable``: one bias written per cycle with ``wr_en`` (while idle).
     """
@@ -101,16 +102,32 @@ class OutputLayer(wiring.Component):
             m.d.sync += index.eq(index + 1)
             with m.If((index == per_round - 1) | (base + index == CLASSES - 1)):
                 m.d.sync += active.eq(0)
-        total = Signal(signed(self.width))
-        parts = []
+        # Stage 1 registers each partition's sum of the class and the bias; then one
+        # register per level of a tree of two-input adders, so that no path through
+        # the readout has more than one adder (or the lane select).
+        level, valid = [], Signal(name="sum_valid0")
         for p in range(P):
             sel = Signal(signed(self.width), name=f"part{p}")
             lanes = data.View(
                 data.ArrayLayout(signed(self.width), per_round),
                 self.lanes_in.as_value()[p * CLASSES * self.width :][: per_round * self.width],
             )
-            m.d.comb += sel.eq(lanes[index])
-            parts.append(sel)
-        m.d.comb += [rd.addr.eq(base + index), total.eq(sum(parts) + rd.data)]
-        m.d.sync += [self.logits.valid.eq(active), self.logits.payload.eq(total)]
+            m.d.sync += sel.eq(lanes[index])
+            level.append(sel)
+        bias = Signal(signed(self.width), name="part_bias")
+        m.d.comb += rd.addr.eq(base + index)
+        m.d.sync += [bias.eq(rd.data), valid.eq(active)]
+        level.append(bias)
+        depth = 0
+        while len(level) > 1:
+            depth += 1
+            nxt = []
+            for a in range(0, len(level), 2):
+                v = Signal(signed(self.width), name=f"sum{depth}_{a // 2}")
+                m.d.sync += v.eq(level[a] + level[a + 1] if a + 1 < len(level) else level[a])
+                nxt.append(v)
+            v_next = Signal(name=f"sum_valid{depth}")
+            m.d.sync += v_next.eq(valid)
+            level, valid = nxt, v_next
+        m.d.comb += [self.logits.valid.eq(valid), self.logits.payload.eq(level[0])]
         return m

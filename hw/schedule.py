@@ -110,12 +110,20 @@ def writeback_latency() -> int:
     """Cycles from the issue of a dot product's last op to the write of its first
     drained activation (lane 0 of each group; lane ``l`` follows ``l`` cycles later):
     the router's operand stage, the lanes' pipeline (the capture starts the drain in
-    the cycle the sums are final), the drain and the activation table."""
+    the cycle the sums are final), the drain, the activation table and the buffers'
+    write register."""
+    from .activation_buffers import ActivationBuffers
     from .lane_drain import LaneDrain
     from .mac_array import MacArray
     from .tanh_unit import TanhUnit
 
-    return 1 + MacArray.latency + LaneDrain.LATENCY + TanhUnit.LATENCY
+    return (
+        1
+        + MacArray.latency
+        + LaneDrain.LATENCY
+        + TanhUnit.LATENCY
+        + ActivationBuffers.WRITE_LATENCY
+    )
 
 
 def pass_gaps(config: CoreConfig, latency: int | None = None) -> dict[str, int]:

@@ -18,8 +18,7 @@ class TanhUnit(wiring.Component):
     The contract's round-half-up is ``(acc + 2^(shift−1)) >> shift``; the half is
     folded into the stored biases (see :meth:`hw.rom_images.RomImages.drain_biases`), so the
     unit only shifts (floor), saturates to the table's input format and looks up.
-    ``ports`` independent lookups share one table (synthesis gives each pair of read
-    ports a copy in one block RAM).
+    ``ports`` independent lookups; every two share a copy of the table (one block RAM).
 
     Parameters
     ----------
@@ -103,15 +102,25 @@ class TanhUnit(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         fin = self.config.tanh_in
-        m.submodules.table = table = Memory(
-            shape=signed(self.config.act.width), depth=1 << fin.width, init=self.table()
-        )
-        if self.writable:
-            wr = table.write_port()
-            m.d.comb += [wr.addr.eq(self.wr_addr), wr.data.eq(self.wr_data), wr.en.eq(self.wr_en)]
+        # One copy of the table per two lookups: a block RAM has two ports, and a
+        # table with more read ports would be built from LUTs.
+        reads = []
+        for copy in range((self.ports + 1) // 2):
+            table = Memory(
+                shape=signed(self.config.act.width), depth=1 << fin.width, init=self.table()
+            )
+            m.submodules[f"table{copy}" if copy else "table"] = table
+            if self.writable:
+                wr = table.write_port()
+                m.d.comb += [
+                    wr.addr.eq(self.wr_addr),
+                    wr.data.eq(self.wr_data),
+                    wr.en.eq(self.wr_en),
+                ]
+            reads += [table.read_port() for _ in range(min(2, self.ports - 2 * copy))]
         for p in range(self.ports):
             i, o = getattr(self, f"i{p}"), getattr(self, f"o{p}")
-            read = table.read_port()
+            read = reads[p]
             # Stage 1: floor shift and saturation to the table's input range.
             code = Signal(signed(fin.width), name=f"code{p}")
             valid = Signal(name=f"valid{p}")

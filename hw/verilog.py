@@ -174,6 +174,10 @@ def generate(config: CoreConfig, out_dir="build/verilog", *, qmodel=None, force=
                 "row_cycles": c.row_cycles,
                 "column_cycles": c.column_cycles,
                 "output_cycles": c.output_cycles,
+                "pass_gaps": dict(c.pass_gaps),
+                "bound": c.bound,
+                "lanes_dsp": c.dsp_lanes,
+                "lanes_fabric": c.fabric_lanes,
             },
             "roms": roms,
         }

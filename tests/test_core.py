@@ -13,6 +13,7 @@ from qhelpers import random_tensors, sample_images
 
 from amaranth import Signal
 
+from hw.activation_buffers import ActivationBuffers
 from hw.config import CoreConfig
 from hw.core import LSTCore
 from hw.schedule import writeback_latency
@@ -172,7 +173,8 @@ def test_without_its_gap_the_output_layer_reads_stale_values(monkeypatch):
 
 def test_writeback_latency_is_what_the_gaps_assume():
     """hw.schedule.writeback_latency: the first E write comes that many cycles after the
-    row pass's first dot product's last op."""
+    row pass's first dot product's last op (the buffers register it for WRITE_LATENCY
+    cycles after their ``e_written`` strobe)."""
     cfg = CoreConfig(lanes=28, pixels_per_beat=28)
     qm = quantize_checkpoint(default_checkpoint("lst1"), cfg.format)
 
@@ -198,4 +200,5 @@ def test_writeback_latency_is_what_the_gaps_assume():
             await ctx.tick()
 
     simulate(dut, pixel_feeder(dut, sample_images(n=0)[[2]], 28), watch)
-    assert seen["e_write"] - seen["last_op"] == writeback_latency()
+    latency = seen["e_write"] - seen["last_op"] + ActivationBuffers.WRITE_LATENCY
+    assert latency == writeback_latency()
