@@ -156,9 +156,8 @@ def model_list(text: str) -> list[str]:
 def add_core_args(p):
     """The generator options shared by ``lst verilog``, ``lst verify`` and the board
     commands."""
-    from quant.cli import add_quantize_args
-
     from lst.cliutil import int_at_least
+    from quant.cli import add_quantize_args
 
     from .config import (
         DEFAULT_DEVICE,

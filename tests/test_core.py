@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from amaranth import Signal
 from hwsim import pixel_feeder, simulate
 from qhelpers import random_tensors, sample_images
-
-from amaranth import Signal
 
 from hw.activation_buffers import ActivationBuffers
 from hw.config import CoreConfig
