@@ -16,6 +16,12 @@ MODEL      ?= lst1
 CHECKPOINT ?= models/$(MODEL).safetensors
 LANES      ?= 28
 FORMAT     ?= q5.7
+# Pixels per input beat (1, 2, 4, 7, 14, 28): above 56 lanes one pixel per cycle is too
+# slow for the lanes (lst verilog says so); the AXI path delivers 4.
+PPB        ?= 1
+# Lanes built as DSP48E1 slices (default: as many as the XC7Z010 has, 80); the rest are
+# fabric lanes. DSP_LANES=0 builds every lane from LUTs.
+DSP_LANES  ?=
 # verify-full: WEIGHTS=loadable writes the model through the core's load port first
 # (LOAD=checkpoint or lst quantize directory: another model of the same shape and format).
 WEIGHTS    ?= baked
@@ -41,7 +47,7 @@ help:
 	@echo "make install      create .venv and install the project with its dev extras"
 	@echo "make test         run the test suite (minutes)"
 	@echo "make test-slow    run the long regressions as well"
-	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/verilog/ (MODEL= CHECKPOINT= LANES= FORMAT=)"
+	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/verilog/ (MODEL= CHECKPOINT= LANES= FORMAT= PPB= DSP_LANES=)"
 	@echo "make vivado       Zynq PS block design + wrapper + driver for Vivado under $(BUILD)/vivado-BOARD (BOARD= FCLK_MHZ= FORCE=1)"
 	@echo "make bitstream    self-test Vivado build plan under $(BUILD)/BOARD (BOARD= LANES= FORMAT= CLOCK_MHZ= FORCE=1); runs it if vivado is on PATH"
 	@echo "make verify-full  stream all 10,000 MNIST test images through the RTL"
@@ -80,7 +86,8 @@ train: $(VENV)/.installed
 		--out $(TRAIN_OUT)/reslst3.safetensors $(TRAIN_FORCE)
 
 verilog: $(VENV)/.installed
-	$(LST) verilog --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) --out $(BUILD)/verilog --lint
+	$(LST) verilog --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
+		--pixels-per-beat $(PPB) $(if $(DSP_LANES),--dsp-lanes $(DSP_LANES)) --out $(BUILD)/verilog --lint
 
 vivado: $(VENV)/.installed
 	$(LST) board vivado --board $(BOARD) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
@@ -92,6 +99,7 @@ bitstream: $(VENV)/.installed
 
 verify-full: $(VENV)/.installed
 	$(LST) verify --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
+		--pixels-per-beat $(PPB) $(if $(DSP_LANES),--dsp-lanes $(DSP_LANES)) \
 		--weights $(WEIGHTS) $(if $(LOAD),--load $(LOAD)) --json
 
 report: $(VENV)/.installed

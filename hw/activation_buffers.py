@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Module, Signal, signed
+from amaranth import Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -125,16 +125,23 @@ class ActivationBuffers(wiring.Component):
         return ports
 
     def _write_crossbar(self, m, ports, banks_of_groups, addr_of_group, enable):
-        """Bank ``b`` takes the value of the group whose bank is ``b`` (groups never
-        share a bank in one cycle)."""
+        """Bank ``b`` takes the value of the group whose bank is ``b``. Groups never
+        share a bank in one cycle, so the choice is an AND-OR of one-hot selects (two
+        LUT levels), not a chain of priority multiplexers."""
+        G = self.cfg.groups
         for b, (wr, _) in enumerate(ports):
-            for s in range(self.cfg.groups):
-                with m.If(banks_of_groups[s] == b):
-                    m.d.comb += [
-                        wr.addr.eq(addr_of_group(s)),
-                        wr.data.eq(self.act[s]),
-                        wr.en.eq(enable),
-                    ]
+            hit = [Signal(name=f"{wr.en.name}_g{s}") for s in range(G)]
+            m.d.comb += [hit[s].eq(banks_of_groups[s] == b) for s in range(G)]
+            addr = 0
+            value = 0
+            for s in range(G):
+                addr = addr | Mux(hit[s], addr_of_group(s), 0)
+                value = value | Mux(hit[s], self.act[s].as_unsigned(), 0)
+            m.d.comb += [
+                wr.addr.eq(addr),
+                wr.data.eq(value),
+                wr.en.eq(enable & Cat(*hit).any()),
+            ]
 
     def elaborate(self, platform):
         m = Module()

@@ -106,8 +106,13 @@ class TanhUnit(wiring.Component):
         # table with more read ports would be built from LUTs.
         reads = []
         for copy in range((self.ports + 1) // 2):
+            # Block RAM whatever the table's size: a small table would otherwise be
+            # built from LUTs, a long path from the code register to the buffers.
             table = Memory(
-                shape=signed(self.config.act.width), depth=1 << fin.width, init=self.table()
+                shape=signed(self.config.act.width),
+                depth=1 << fin.width,
+                init=self.table(),
+                attrs={"ram_style": "block", "rom_style": "block"},
             )
             m.submodules[f"table{copy}" if copy else "table"] = table
             if self.writable:

@@ -17,7 +17,7 @@ from hw.config import CoreConfig
 from quant.golden import GoldenModel
 from quant.quantize import quantize_checkpoint
 
-from .build_cache import config_dir
+from .build_cache import build_lock, config_dir
 from .runner import ROOT, available, run_vectors
 
 __all__ = ["build", "run_axi_cocotb"]
@@ -33,16 +33,17 @@ def build(config: CoreConfig, *, root: Path = ROOT):
     if not ok:
         raise RuntimeError(why)
     base = config_dir(root, f"axi_{config.name}")  # bounded cache: sim.build_cache
-    manifest = generate_cached(config, base / "hdl")
     runner = get_runner("icarus")
     build_dir = base / "icarus"
-    runner.build(
-        sources=[base / "hdl" / f"{TOP}.v"],
-        hdl_toplevel=TOP,
-        build_dir=build_dir,
-        timescale=("1ns", "1ps"),
-        log_file=build_dir / "build.log",
-    )
+    with build_lock(base):
+        manifest = generate_cached(config, base / "hdl")
+        runner.build(
+            sources=[base / "hdl" / f"{TOP}.v"],
+            hdl_toplevel=TOP,
+            build_dir=build_dir,
+            timescale=("1ns", "1ps"),
+            log_file=build_dir / "build.log",
+        )
     return runner, build_dir, manifest
 
 

