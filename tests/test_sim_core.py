@@ -1,6 +1,6 @@
 """cocotb on the generated Verilog: Verilator and Icarus, four lane configurations (one
-with fabric lanes), MNIST and stress images (stress images alone without MNIST), idle gaps, random and
-long backpressure, back-to-back, reset mid-image.
+with fabric lanes), MNIST and stress images (stress images alone without MNIST), idle
+gaps, random and long backpressure, back-to-back, reset mid-image.
 Every logit and class is compared bit for bit with the golden model (sim/core_tb.py)."""
 
 from __future__ import annotations
