@@ -54,7 +54,7 @@ def cmd_verify(args):
 
 
 def cmd_report(args):
-    from hw.report import report
+    from hw.report import lanes_label, report, target_status
 
     from .rtl_model import measure_timing
 
@@ -68,11 +68,24 @@ def cmd_report(args):
         models=args.models,
     )
     lines = [
-        f"{r['lanes']:>3} lanes: II {r['initiation_interval']:>6} cycles "
-        f"({r['images_per_s_100mhz']:,.0f} img/s at 100 MHz), LUT {r['area']['LUT']}, "
-        f"FF {r['area']['FF']}, RAMB18 {r['area']['RAMB18_equiv']}, DSP {r['area']['DSP48E1']}"
+        f"{r['format']} {lanes_label(r):>14} lanes, {r['pixels_per_beat']} px/beat: II "
+        f"{r['initiation_interval']:>6} cycles ({r['images_per_s_100mhz']:,.0f} img/s at "
+        f"100 MHz), LUT {r['area']['LUT']} ({100 * r['lut_share']:.0f} %), FF {r['area']['FF']}, "
+        f"RAMB18 {r['area']['RAMB18_equiv']}, DSP {r['area']['DSP48E1']}, "
+        f"LUT levels {r['area']['logic_depth']}; bound: {r['bound']}"
         for r in result["rows"]
     ]
+    lines += [
+        f"LUTs per fabric lane, {c['format']}: {c['lut_per_fabric_lane']:g} ({c['lanes']} "
+        f"lanes, {c['dsp_lanes'][0]} vs {c['dsp_lanes'][1]} DSP lanes)"
+        for c in result["fabric_lane_cost"]
+    ]
+    lines += [
+        f"target: {t['text']}: {target_status(t)}"
+        + (f" ({t['measured']})" if t["measured"] else "")
+        for t in result["targets"].values()
+    ]
+    lines.append("images/s assume 100 MHz; timing closure is not checked here (no Vivado)")
     emit(args, result, "\n".join(lines))
 
 
@@ -97,7 +110,14 @@ def register(sub):
 
     p = sub.add_parser("report", help="area and cycle report -> docs/performance.md")
     p.add_argument("--checkpoint", default=None)
-    p.add_argument("--lanes-list", type=lane_list, default=None, help="comma-separated lane counts")
+    p.add_argument(
+        "--lanes-list",
+        type=lane_list,
+        default=None,
+        help="comma-separated lane counts: only the rows at these (q5.7 at each; with 28, "
+        "the all-fabric 28; q2.6 at 56, 112, 196; with 112, LUTs per fabric lane); "
+        "default: all",
+    )
     p.add_argument("--out", default="docs", help="where the table and plot go")
     add_force(p, "the report files if 'lst report' did not write them")
     p.add_argument("--no-sim", action="store_true", help="skip the cycle measurement")

@@ -1,10 +1,35 @@
-"""The area report's pieces: Yosys synthesis, cell accounting and the logic-depth hint."""
+"""The area report's pieces: Yosys synthesis, cell accounting, the logic-depth hint, the
+rows' bounds and next steps, the Pareto front, the targets and the chart (synthetic rows:
+no Yosys except in the first test)."""
 
 from __future__ import annotations
 
 import json
 
-from hw.report import _logic_depth, area, readme_logic_depth, readme_table, update_readme
+import pytest
+
+from hw.config import CoreConfig
+from hw.report import (
+    PAPER,
+    XC7Z010,
+    _logic_depth,
+    _write_report_files,
+    area,
+    assign_bounds,
+    bound_of,
+    config_row,
+    fabric_lane_cost,
+    fabric_lane_costs,
+    pareto_front,
+    probe_configs,
+    readme_logic_depth,
+    readme_table,
+    report_configs,
+    target_status,
+    targets,
+    update_readme,
+    write_chart,
+)
 
 SMALL = """
 module lst_core(input clk, input first, input signed [7:0] x0, x1,
@@ -51,16 +76,256 @@ def test_logic_depth_counts_luts_between_registers():
     assert _logic_depth(json.loads(json.dumps(netlist))) == 3
 
 
-def test_readme_table():
-    row = {
-        "lanes": 28,
-        "dsp": True,
-        "initiation_interval": 1960,
-        "images_per_s_100mhz": 51020,
-        "area": {"LUT": 1108, "FF": 1404, "RAMB18_equiv": 15, "DSP48E1": 28},
+# ---------------------------------------------------------------- synthetic rows
+
+
+def _area(lut, dsp, *, ff=1000, ramb18=20, depth=6, carry=100):
+    return {
+        "LUT": lut,
+        "LUT_logic": lut,
+        "LUT_memory": 0,
+        "FF": ff,
+        "RAMB18": ramb18,
+        "RAMB36": 0,
+        "RAMB18_equiv": ramb18,
+        "DSP48E1": dsp,
+        "CARRY4": carry,
+        "logic_depth": depth,
     }
-    table = readme_table({"rows": [row]})
-    assert "| 28 | 1,108 | 1,404 | 15 | 28 | 1,960 | 51,020 |" in table
+
+
+def _row(lanes, lut, *, fmt="q5.7", ppb=None, dsp_lanes=-1, timing=None, **area_kw):
+    ppb = ppb or {98: 2, 112: 2, 196: 4}.get(lanes, 1)
+    cfg = CoreConfig(lanes=lanes, format=fmt, pixels_per_beat=ppb, dsp_lanes=dsp_lanes)
+    return config_row(cfg, _area(lut, cfg.dsp_lanes, **area_kw), timing)
+
+
+def _ladder():
+    """q5.7 at 28 … 196, the all-fabric 28, q2.6 at 56, 112, 196 (LUTs made up)."""
+    return [
+        _row(28, 1247),
+        _row(56, 2765),
+        _row(98, 7500),
+        _row(112, 8937),
+        _row(196, 15600),
+        _row(28, 4100, dsp_lanes=0),
+        _row(56, 2300, fmt="q2.6"),
+        _row(112, 6900, fmt="q2.6"),
+        _row(196, 11500, fmt="q2.6"),
+    ]
+
+
+def _by(rows, lanes, fmt="q5.7", dsp_lanes=None):
+    return next(
+        r
+        for r in rows
+        if r["lanes"] == lanes
+        and r["format"] == fmt
+        and (dsp_lanes is None or r["dsp_lanes"] == dsp_lanes)
+    )
+
+
+def test_report_rows_and_their_pixels_per_beat():
+    configs = report_configs()
+    q57 = [c for c in configs if c.format == "q5.7" and c.fabric_lanes < c.lanes]
+    assert [c.lanes for c in q57] == [1, 2, 4, 7, 14, 28, 56, 98, 112, 196]
+    ppb = {c.lanes: c.pixels_per_beat for c in q57}
+    # The fewest pixels per beat that leave the lanes the bound: 784/ppb ≤ compute cycles.
+    assert ppb == {1: 1, 2: 1, 4: 1, 7: 1, 14: 1, 28: 1, 56: 1, 98: 2, 112: 2, 196: 4}
+    assert all(c.bound == "lanes" for c in configs)
+    assert [c.lanes for c in configs if c.dsp_lanes == 0] == [28]
+    assert [(c.lanes, c.dsp_lanes, c.fabric_lanes) for c in configs if c.format == "q2.6"] == [
+        (56, 56, 0),
+        (112, 80, 32),
+        (196, 80, 116),
+    ]
+    # Only some rows: the lanes listed.
+    some = report_configs([112, 1])
+    assert [(c.lanes, c.format) for c in some] == [(1, "q5.7"), (112, "q5.7"), (112, "q2.6")]
+    probes = probe_configs([1, 112])
+    assert [(c.lanes, c.format, c.dsp_lanes, c.pixels_per_beat) for c in probes] == [
+        (112, "q5.7", 64, 2),
+        (112, "q2.6", 64, 2),
+    ]
+    assert probe_configs([1, 28]) == []
+
+
+def test_row_keys():
+    r = _row(112, 8800, timing=(470, 480))
+    assert (r["format"], r["pixels_per_beat"], r["dsp_lanes"], r["fabric_lanes"]) == (
+        "q5.7",
+        2,
+        80,
+        32,
+    )
+    assert r["lut_share"] == 0.5 and r["within_budget"] and r["fits_xc7z010"]
+    assert r["initiation_interval"] == 470 and r["ii_source"] == "simulation"
+    assert r["images_per_s_100mhz"] == round(1e8 / 470) and r["latency"] == 480
+    assert r["meets_ii_target"] == (470 <= 1.15 * 51744 / 112)
+    assert _row(112, 14081)["within_budget"] is False  # over 80 % of 17,600
+    assert _row(112, 14080)["within_budget"] is True
+    assert _row(28, 1000, ramb18=121)["within_budget"] is False
+
+
+def test_bounds_and_next_steps():
+    rows = assign_bounds(_ladder())
+    r28 = _by(rows, 28, dsp_lanes=28)
+    assert r28["bound"] == "lanes" and "next lane count (56) fits: 2,765 LUT" in r28["next_step"]
+    # 98 lanes need more multipliers than the 80 DSP slices.
+    r56 = _by(rows, 56)
+    assert r56["bound"] == "DSP" and "98 = 80 + 18: 7,500 LUT" in r56["next_step"]
+    r98 = _by(rows, 98)
+    assert r98["bound"] == "DSP" and r98["next_step"].startswith("all 80 DSP48E1 used")
+    assert "112 = 80 + 32" in r98["next_step"]
+    # 196 lanes would need 15,600 LUT > 80 % of 17,600 (14,080).
+    r112 = _by(rows, 112)
+    assert r112["bound"] == "LUT"
+    assert "next lane count (196) needs 15,600 LUT > 80 % of 17,600" in r112["next_step"]
+    assert "XC7Z020" in r112["next_step"]
+    assert _by(rows, 196)["bound"] == "LUT"  # over its own budget
+    assert _by(rows, 196)["next_step"].startswith("uses 15,600 LUT")
+    # The all-fabric row: no DSP slice by choice; the same lanes on DSP slices.
+    fab = _by(rows, 28, dsp_lanes=0)
+    assert fab["bound"] == "DSP" and "no DSP48E1 used" in fab["next_step"]
+    assert "1,247 LUT" in fab["next_step"]
+    # q2.6's ladder is 56, 112, 196; its largest fits the budget.
+    assert _by(rows, 56, "q2.6")["bound"] == "DSP"
+    assert _by(rows, 112, "q2.6")["bound"] == "DSP"
+    assert _by(rows, 196, "q2.6")["bound"] == "largest lane count"
+
+
+def test_bound_when_the_next_row_is_missing_or_the_input_is_slow():
+    alone = _row(14, 626)
+    assert bound_of(alone, [alone]) == (
+        "not measured",
+        "the next lane count (28) is not in this report",
+    )
+    # A larger next row changes the answer: 28 at 81 % of the LUTs bounds 14 by LUT.
+    big = _row(28, 14300)
+    assert bound_of(alone, [alone, big])[0] == "LUT"
+    # 112 lanes without 196 in the table: DSP or LUT cannot be told.
+    r112 = _row(112, 8937)
+    assert bound_of(r112, [r112]) == (
+        "not measured",
+        "the next lane count (196 = 80 DSP + 116 fabric) is not in this report",
+    )
+    slow = _row(112, 8900, ppb=1)  # 784 cycles to receive an image > 464 of the passes
+    bound, step = bound_of(slow, [slow])
+    assert bound == "input rate" and "784 cycles" in step and "(2)" in step
+    ram = _row(28, 1000, ramb18=130)
+    assert bound_of(ram, [ram])[0] == "RAMB18"
+
+
+def test_pareto_front():
+    def point(lut, dsp, rate):
+        return {"area": {"LUT": lut, "DSP48E1": dsp}, "images_per_s_100mhz": rate}
+
+    a, b, c = point(100, 1, 10), point(200, 2, 20), point(300, 2, 15)
+    d, e = point(150, 0, 5), point(200, 2, 20)
+    front = pareto_front([a, b, c, d, e])
+    assert c not in front  # b: fewer LUT, as many DSP, faster
+    assert front == [a, b, d, e]  # d: no DSP slice; e equals b (neither dominates)
+    assert pareto_front([point(100, 1, 10), point(100, 1, 11)]) == [point(100, 1, 11)]
+    rows = _ladder()
+    q57 = [r for r in rows if r["format"] == "q5.7"]
+    assert _by(rows, 28, dsp_lanes=0) in pareto_front(q57)  # the only row with no DSP
+
+
+def _met(rows, model_rows=()):
+    return {k: t["met"] for k, t in targets(rows, model_rows).items()}
+
+
+def test_targets_follow_the_rows():
+    rows = _ladder()
+    t = targets(rows)
+    assert t["q5.7_ii_le_550_within_budget"]["met"]  # 98 lanes: II 536, 7,500 LUT (smallest)
+    assert (
+        "smallest: 98 lanes (80 DSP + 18 fabric)" in t["q5.7_ii_le_550_within_budget"]["measured"]
+    )
+    assert t["q2.6_ii_le_400_within_budget"]["met"]  # q2.6 196 lanes: II 272, 65 %
+    assert t["every_ii_le_1.15_macs_over_lanes"]["met"] and t["lut_levels_le_6"]["met"]
+    # Without 98 lanes, a measured II of 551 at 112 lanes (and 196 over budget) leaves the
+    # 550 target unmet.
+    slow = [r for r in rows if not (r["lanes"] in (98, 112) and r["format"] == "q5.7")]
+    slow.append(_row(112, 8937, timing=(551, 560)))
+    t = targets(slow)
+    assert t["q5.7_ii_le_550_within_budget"]["met"] is False
+    assert "II ≤ 550 only over budget: 196 lanes" in t["q5.7_ii_le_550_within_budget"]["measured"]
+    # q2.6 at 196 lanes over 80 % of the LUTs: no q2.6 row meets II ≤ 400 on the device.
+    big = [*rows[:-1], _row(196, 14200, fmt="q2.6")]
+    assert _met(big)["q2.6_ii_le_400_within_budget"] is False
+    assert _met(rows[:6])["q2.6_ii_le_400_within_budget"] is None  # no q2.6 row
+    # One row over 1.15 × MACs / lanes, one with 7 LUT levels.
+    assert not _met([*rows, _row(28, 1247, timing=(2126, 2140))])[
+        "every_ii_le_1.15_macs_over_lanes"
+    ]
+    deep = targets([*rows, _row(56, 2765, fmt="q2.6", depth=7)])["lut_levels_le_6"]
+    assert deep["met"] is False and "most: 7 (56 lanes, q2.6)" in deep["measured"]
+    assert target_status(deep) == "NOT met"
+    assert target_status(t["luts_per_fabric_lane"]) == "reported"
+
+
+def test_luts_per_fabric_lane():
+    ref, fewer = _row(112, 8937, carry=1000), _row(112, 8937 + 16 * 90, dsp_lanes=64, carry=1160)
+    c = fabric_lane_cost(ref, fewer, {"LUT": 70, "FF": 40, "CARRY4": 18, "logic_depth": 3})
+    assert (c["k"], c["lut_per_fabric_lane"], c["carry4_per_fabric_lane"]) == (16, 90, 10)
+    assert c["dsp_lanes"] == [80, 64] and c["delta"]["DSP48E1"] == -16
+    assert c["multiplier_alone"]["LUT"] == 70
+    with pytest.raises(ValueError, match="format"):
+        fabric_lane_cost(ref, _row(112, 9000, fmt="q2.6", dsp_lanes=64))
+    with pytest.raises(ValueError, match="more fabric lanes"):
+        fabric_lane_cost(fewer, ref)
+    # From the report's rows: each probe against its row, the all-fabric 28 against 28.
+    costs = fabric_lane_costs(_ladder(), [fewer])
+    assert [(c["format"], c["lanes"], c["k"]) for c in costs] == [
+        ("q5.7", 112, 16),
+        ("q5.7", 28, 28),
+    ]
+    assert costs[1]["lut_per_fabric_lane"] == round((4100 - 1247) / 28, 1)
+    assert (
+        "q5.7: 90 (112 lanes, 80 vs 64 DSP lanes)"
+        in targets(_ladder(), (), costs)["luts_per_fabric_lane"]["measured"]
+    )
+
+
+def _result(rows):
+    rows = assign_bounds(rows)
+    costs = fabric_lane_costs(rows, [_row(112, 10377, dsp_lanes=64)])
+    return {
+        "capacity": XC7Z010,
+        "lut_budget": 0.8,
+        "clock_mhz_assumed": 100,
+        "paper": PAPER,
+        "rows": rows,
+        "fabric_lane_cost": costs,
+        "models": [],
+        "targets": targets(rows, (), costs),
+    }
+
+
+def test_chart_and_tables_are_written(tmp_path):
+    result = _result(_ladder())
+    write_chart(result, tmp_path / "chart.png")
+    assert (tmp_path / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    _write_report_files(result, tmp_path / "out")
+    md = (tmp_path / "out" / "performance.md").read_text()
+    assert "| q5.7 | 112 (80 + 32) | 2 | 8,937 (51 %) |" in md
+    assert (
+        "| q5.7 | 112 (80 + 32) | 2 | 464 | 464 / 392 | 51 % | LUT | the next lane count (196)"
+        in md
+    )
+    assert "timing is not checked here (no Vivado)" in md.replace("closes timing", "timing")
+    assert "- LUTs per fabric lane: **reported** — q5.7: 90 (112 lanes" in md
+    assert "| q5.7 | 112 | 80 → 64 | 16 | 8,937 → 10,377 | 90 |" in md
+    assert json.loads((tmp_path / "out" / "performance.json").read_text())["rows"][0]["lanes"] == 28
+
+
+def test_readme_table():
+    row = _row(112, 8937, timing=(464, 480))
+    row["bound"] = "LUT"
+    table = readme_table({"rows": [_row(28, 1108, timing=(1960, 1976)) | {"bound": "lanes"}, row]})
+    assert "| q5.7 | 28 | 1 | 1,108 | 1,000 | 20 | 28 | 1,960 | 51,020 | lanes |" in table
+    assert "| q5.7 | 112 (80 + 32) | 2 | 8,937 | 1,000 | 20 | 80 | 464 | 215,517 | LUT |" in table
 
 
 def test_committed_report_is_consistent():
@@ -69,31 +334,36 @@ def test_committed_report_is_consistent():
 
     root = Path(__file__).resolve().parent.parent
     result = json.loads((root / "docs" / "performance.json").read_text())
+    assert all("dsp_lanes" in r for r in result["rows"]), (
+        "docs/performance.json predates the hybrid rows: run make report"
+    )
     readme = (root / "README.md").read_text()
     assert readme_table(result) in readme
     assert readme_logic_depth(result) in readme  # the LUT levels the report measured
-    rows = {(r["lanes"], r["dsp"]): r for r in result["rows"]}
-    for (lanes, _), r in rows.items():
+    for r in result["rows"]:
         assert r["ii_source"] == "simulation"
-        assert r["meets_ii_target"] == (r["initiation_interval"] <= 1.15 * 51744 / lanes)
-    assert rows[(56, True)]["initiation_interval"] <= 1000 and rows[(56, True)]["fits_xc7z010"]
+        cfg = CoreConfig(
+            lanes=r["lanes"],
+            format=r["format"],
+            pixels_per_beat=r["pixels_per_beat"],
+            dsp_lanes=r["dsp_lanes"],
+        )
+        assert r["meets_ii_target"] == (r["initiation_interval"] <= cfg.efficiency_bound)
+        assert (r["bound"], r["next_step"]) == bound_of(r, result["rows"])
+    again = targets(result["rows"], result["models"], result["fabric_lane_cost"])
+    assert {k: t["met"] for k, t in again.items()} == {
+        k: t["met"] for k, t in result["targets"].items()
+    }
 
 
 def test_readme_logic_depth_states_every_row(tmp_path):
-    def row(lanes, dsp, depth):
-        area = {"LUT": 1, "FF": 1, "RAMB18_equiv": 1, "DSP48E1": 1, "logic_depth": depth}
-        return {
-            "lanes": lanes,
-            "dsp": dsp,
-            "area": area,
-            "initiation_interval": 1,
-            "images_per_s_100mhz": 1,
-        }
-
-    result = {"rows": [row(1, True, 8), row(28, True, 6), row(28, False, 10)]}
+    rows = [_row(1, 1, depth=8), _row(28, 1, depth=6), _row(112, 1, depth=5)]
+    rows.append(_row(28, 1, dsp_lanes=0, depth=4))
+    result = {"rows": rows}
     text = readme_logic_depth(result)
-    assert "at most 6–8 LUT levels" in text and "10 for the 28-lane core without DSP" in text
-    assert "without DSP" not in readme_logic_depth({"rows": result["rows"][:1]})
+    assert "at most 6–8 LUT levels between registers in the configurations whose lanes" in text
+    assert "4–5 in those with fabric lanes (112 (80 + 32) q5.7, 28 (0 + 28) q5.7)" in text
+    assert "fabric lanes" not in readme_logic_depth({"rows": rows[:2]})
     readme = tmp_path / "README.md"
     readme.write_text("a\n<!-- BEGIN logic-depth -->\nold\n<!-- END logic-depth -->\nb\n")
     assert update_readme(result, readme)

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from hw.config import CoreConfig
-from hw.report import _model_row, models_table, readme_models_table, update_readme
+from hw.report import _model_row, config_row, models_table, readme_models_table, update_readme
 
 
 def _row(model, lanes):
     cfg = CoreConfig(model=model, lanes=lanes)
     area = {"LUT": 1000 + lanes, "FF": 900, "RAMB18_equiv": 20, "RAMB18": 20, "RAMB36": 0}
-    area["logic_depth"] = 6
-    row = {
-        "model": model,
-        "lanes": lanes,
-        "dsp": True,
-        "area": area | {"DSP48E1": lanes},
-        "initiation_interval": cfg.compute_cycles,
-        "latency": cfg.compute_cycles + 16,
-        "images_per_s_100mhz": round(100e6 / cfg.compute_cycles),
-        "ii_target": round(cfg.efficiency_bound),
-        "meets_ii_target": cfg.compute_cycles <= cfg.efficiency_bound,
-    }
+    area |= {"DSP48E1": cfg.dsp_lanes, "logic_depth": 6}
+    row = config_row(cfg, area, (cfg.compute_cycles, cfg.compute_cycles + 16))
+    assert (row["dsp_lanes"], row["fabric_lanes"], row["format"]) == (lanes, 0, "q5.7")
     return _model_row(row, cfg)
 
 
