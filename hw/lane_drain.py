@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Module, Signal, signed
+from amaranth import Array, Module, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -42,7 +42,7 @@ class LaneDrain(wiring.Component):
     bias_base : In(range(len(biases))), tag_in : In(tag_shape)
         Sampled with ``start``; ``tag`` repeats ``tag_in`` for the values of this drain.
     o0, o1, … : Out(stream.Signature(signed(width), always_ready=True))
-        Two cycles after the lane is read.
+        Lane ``l`` of a drain ``LATENCY + l`` cycles after ``start``.
     tag : Out(tag_shape)
         ``tag_in`` of the drain the current output values belong to.
     wr_addr : In(range(len(biases))), wr_data : In(signed(width)), wr_en : In(1)
@@ -50,7 +50,7 @@ class LaneDrain(wiring.Component):
     """
 
     #: Cycles from ``start`` to lane 0's values on the outputs.
-    LATENCY = 3
+    LATENCY = 4
 
     def __init__(self, *, lanes: int, groups: int, width: int, biases, tag_shape=1, writable=False):
         if lanes % groups:
@@ -89,29 +89,62 @@ class LaneDrain(wiring.Component):
         if self.writable:
             wr = bias_rom.write_port()
             m.d.comb += [wr.addr.eq(self.wr_addr), wr.data.eq(self.wr_data), wr.en.eq(self.wr_en)]
+        # The lane select is split in two registered steps (within blocks of A lanes,
+        # then among the blocks), so no step needs more than a few LUT levels.
+        A = 4 if S % 4 == 0 else (2 if S % 2 == 0 else 1)
+        blocks = S // A
         active = Signal()
-        index = Signal(range(max(2, S)))
+        index = Signal(range(max(2, S)))  # the lane, for the bias address
+        lo = Signal(range(max(2, A)))
+        hi = Signal(range(max(2, blocks)))
         base = Signal.like(self.bias_base)
-        read = Signal()
         tag = Signal(self.tag_shape)
 
         with m.If(self.start):
-            m.d.sync += [active.eq(1), index.eq(0), base.eq(self.bias_base), tag.eq(self.tag_in)]
+            m.d.sync += [
+                active.eq(1),
+                index.eq(0),
+                lo.eq(0),
+                hi.eq(0),
+                base.eq(self.bias_base),
+                tag.eq(self.tag_in),
+            ]
         with m.Elif(active):
             m.d.sync += index.eq(index + 1)
+            with m.If(lo == A - 1):
+                m.d.sync += [lo.eq(0), hi.eq(hi + 1)]
+            with m.Else():
+                m.d.sync += lo.eq(lo + 1)
             with m.If(index == S - 1):
                 m.d.sync += active.eq(0)
 
-        # Cycle 1: select the lane, read its bias. Cycle 2: add, register. The tag
-        # travels with the values, so a drain of the next pass cannot relabel them.
+        # Cycle 1: the lane within each block, the bias read. Cycle 2: the block. Cycle
+        # 3: add, register. The tag travels with the values, so a drain of the next
+        # pass cannot relabel them.
         m.d.comb += rd.addr.eq(base + index)
-        tag_read = Signal(self.tag_shape)
-        m.d.sync += [read.eq(active), tag_read.eq(tag), self.tag.eq(tag_read)]
+        hi1 = Signal.like(hi)
+        valid1, valid2 = Signal(), Signal()
+        bias2 = Signal(signed(self.width))
+        tag1, tag2 = Signal(self.tag_shape), Signal(self.tag_shape)
+        m.d.sync += [
+            hi1.eq(hi),
+            valid1.eq(active),
+            valid2.eq(valid1),
+            bias2.eq(rd.data),
+            tag1.eq(tag),
+            tag2.eq(tag1),
+            self.tag.eq(tag2),
+        ]
         for s in range(self.groups):
-            lane = Signal(signed(self.width), name=f"lane{s}")
             group = self.lanes_in.as_value()[s * S * self.width : (s + 1) * S * self.width]
             lanes = data.View(data.ArrayLayout(signed(self.width), S), group)
-            m.d.sync += lane.eq(lanes[index])
+            cands = []
+            for b in range(blocks):
+                cand = Signal(signed(self.width), name=f"lane{s}_block{b}")
+                m.d.sync += cand.eq(Array(lanes[b * A + a] for a in range(A))[lo])
+                cands.append(cand)
+            lane = Signal(signed(self.width), name=f"lane{s}")
+            m.d.sync += lane.eq(Array(cands)[hi1])
             out = getattr(self, f"o{s}")
-            m.d.sync += [out.valid.eq(read), out.payload.eq(lane + rd.data)]
+            m.d.sync += [out.valid.eq(valid2), out.payload.eq(lane + bias2)]
         return m

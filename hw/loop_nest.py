@@ -93,9 +93,10 @@ class LoopNest(wiring.Component):
             carry = Signal(n + 1, name="carry")
             m.d.comb += carry[0].eq(1)
             for i in range(n):
-                m.d.comb += carry[i + 1].eq(carry[i] & ends[i])
+                # The innermost end is the registered `last` flag: one LUT level less.
+                m.d.comb += carry[i + 1].eq(carry[i] & (last if i == 0 else ends[i]))
                 with m.If(carry[i]):
-                    with m.If(ends[i]):
+                    with m.If(last if i == 0 else ends[i]):
                         m.d.sync += self.index(i).eq(0)
                     with m.Else():
                         m.d.sync += self.index(i).eq(self.index(i) + 1)

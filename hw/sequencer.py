@@ -34,7 +34,10 @@ class Sequencer(wiring.Component):
     Ports
     -----
     image_ready : In(1)
-        The input buffer holds a complete image.
+        The input buffer holds a complete image. Registered before use (the first row
+        pass starts a cycle later than it could; it keeps the input buffer's logic out
+        of the passes' counters): it may stay high for one cycle after ``release``,
+        when the sequencer is running passes and does not look at it.
     result_free : In(1)
         The result stage can take an image's logits.
     row_done, col_done, out_done : In(1)
@@ -79,6 +82,8 @@ class Sequencer(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         last_block = self.block == self.blocks - 1
+        ready = Signal()
+        m.d.sync += ready.eq(self.image_ready)
 
         def first_row():
             m.d.comb += self.row_start.eq(1)
@@ -119,7 +124,7 @@ class Sequencer(wiring.Component):
                 m.next = "WAIT"
 
         with m.FSM():
-            with m.State("IDLE"), m.If(self.image_ready):
+            with m.State("IDLE"), m.If(ready):
                 first_row()
             with m.State("ROW"), m.If(self.row_done):
                 # Only the first block reads the pixels.
@@ -143,7 +148,7 @@ class Sequencer(wiring.Component):
             with m.State("WAIT"), m.If(self.result_free):
                 output()
             with m.State("OUTPUT"), m.If(self.out_done):
-                with m.If(self.image_ready):
+                with m.If(ready):
                     first_row()
                 with m.Else():
                     m.next = "IDLE"

@@ -69,7 +69,7 @@ def test_passes_back_to_back(blocks):
 def test_output_waits_for_result_stage_and_idles_without_image(blocks):
     # An image is waiting from cycle 10 to 39 only; the result stage is busy until 80.
     starts, _ = run(blocks, 300, lambda t: 10 <= t < 40, lambda t: t >= 80)
-    assert starts[0][:2] == (11, "row")  # the first row pass follows the image
+    assert starts[0][:2] == (12, "row")  # the first row pass follows the image (registered)
     outs = [t for t, p, _ in starts if p == "out"]
     assert len(outs) == 1 and outs[0] == 81  # the output layer waited for the result stage
     assert starts[-1][1] == "out"  # then idle: no image, no pass
