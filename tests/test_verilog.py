@@ -59,17 +59,25 @@ LINT_FAST = [
     ("lst1", 28, 28),
     ("reslst3", 4, 28),
 ]
-# Under the slow marker: LST-1 at every lane count and beat width, the other models at every
-# lane count with the narrowest and widest beat. The beat width changes only the pixel
-# buffer, which is the same piece for every model; the block count changes only the
-# sequencer and the buffers, which the lane counts cover.
-LINT_ALL = list(itertools.product(["lst1"], SUPPORTED_LANES, SUPPORTED_PIXELS_PER_BEAT)) + [
-    (model, lanes, ppb)
-    for model in SUPPORTED_MODELS
-    if model != "lst1"
-    for lanes in SUPPORTED_LANES
-    for ppb in (SUPPORTED_PIXELS_PER_BEAT[0], SUPPORTED_PIXELS_PER_BEAT[-1])
-]
+# Under the slow marker: LST-1 at every lane count up to 56 and every beat width, the other
+# models at those lane counts with the narrowest and widest beat; above 56 lanes (groups of
+# 14 or 28, fabric lanes) LST-1 at 1 and 4 pixels per beat, the other models at 4. The beat
+# width changes only the pixel buffer, which is the same piece for every model; the block
+# count changes only the sequencer and the buffers, which the lane counts cover.
+SMALL_LANES = [n for n in SUPPORTED_LANES if n <= 56]
+LARGE_LANES = [n for n in SUPPORTED_LANES if n > 56]
+LINT_ALL = (
+    list(itertools.product(["lst1"], SMALL_LANES, SUPPORTED_PIXELS_PER_BEAT))
+    + list(itertools.product(["lst1"], LARGE_LANES, (1, 4)))
+    + [
+        (model, lanes, ppb)
+        for model in SUPPORTED_MODELS
+        if model != "lst1"
+        for lanes in SMALL_LANES
+        for ppb in (SUPPORTED_PIXELS_PER_BEAT[0], SUPPORTED_PIXELS_PER_BEAT[-1])
+    ]
+    + [(model, lanes, 4) for model in SUPPORTED_MODELS if model != "lst1" for lanes in LARGE_LANES]
+)
 
 
 def _lint_clean(out, model, lanes, ppb):
