@@ -64,11 +64,16 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# Two workers (pytest-xdist), one test module each at a time; simulator builds of one
+# configuration are serialized by a lock (sim/build_cache.py). JOBS=1 runs in one process.
+JOBS ?= 2
+XDIST = $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadfile)
+
 test: $(VENV)/.installed
-	$(PYTEST) -m "not slow"
+	$(PYTEST) -m "not slow" $(XDIST)
 
 test-slow: $(VENV)/.installed
-	$(PYTEST) -m slow
+	$(PYTEST) -m slow $(XDIST)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
