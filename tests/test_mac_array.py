@@ -76,3 +76,57 @@ def test_extremes_fill_the_accumulator():
 def test_parameter_validation(kwargs, msg):
     with pytest.raises(ValueError, match=msg):
         MacArray(**kwargs)
+
+
+@pytest.mark.slow
+def test_dsp_lanes_use_every_register_and_fabric_lanes_no_dsp(tmp_path):
+    """Yosys maps each DSP lane onto one DSP48E1 with its input, multiplier and output
+    registers (AREG = BREG = MREG = PREG = 1), and the fabric lanes onto none."""
+    import json
+
+    from amaranth import Module, unsigned
+    from amaranth.back import verilog
+    from amaranth.lib import wiring
+    from amaranth.lib.wiring import In, Out
+
+    from hw.report import area
+    from hw.verilog import settle_at_time_zero
+
+    class Harness(wiring.Component):
+        # Plain vector ports around the array (Yosys 0.70's ABC step trips over the
+        # array's own port names at the top level).
+        def __init__(self):
+            super().__init__(
+                {
+                    "xs": In(unsigned(8 * 3)),
+                    "ws": In(unsigned(12 * 3)),
+                    "en": In(1),
+                    "first": In(1),
+                    "accs": Out(unsigned(30 * 3)),
+                }
+            )
+
+        def elaborate(self, platform):
+            m = Module()
+            m.submodules.macs = macs = MacArray(
+                lanes=3, x_width=8, w_width=12, acc_width=30, dsp_lanes=2
+            )
+            m.d.comb += [
+                macs.x.as_value().eq(self.xs),
+                macs.w.as_value().eq(self.ws),
+                macs.en.eq(self.en),
+                macs.first.eq(self.first),
+                self.accs.eq(macs.acc.as_value()),
+            ]
+            return m
+
+    src = tmp_path / "macs.v"
+    src.write_text(settle_at_time_zero(verilog.convert(Harness(), name="macs", emit_src=False)))
+    a = area(src, tmp_path / "synth", top="macs")
+    assert a["DSP48E1"] == 2
+    cells = json.loads((tmp_path / "synth" / "netlist.json").read_text())["modules"]["macs"]
+    for cell in cells["cells"].values():
+        if cell["type"] == "DSP48E1":
+            regs = {k: int(cell["parameters"][k], 2) for k in ("AREG", "BREG", "MREG", "PREG")}
+            assert regs == dict.fromkeys(regs, 1), regs
+    assert a["LUT"] > 40  # the fabric lane's multiplier and accumulator
