@@ -33,6 +33,9 @@ FCLK_MHZ   ?= 100
 # Stand-alone self-test bitstream (`make bitstream`): the core's clock, made by the MMCM.
 CLOCK_MHZ  ?= 100
 
+# make report: the per-model table's models (each at 28 and 56 lanes).
+REPORT_MODELS ?= lst1,lst2,reslst3
+
 # Training: the shipped checkpoints' recipes as recorded in their metadata
 # (`lst info models/NAME.safetensors`). Writes $(TRAIN_OUT)/NAME.safetensors and .log.csv;
 # TRAIN_OUT=models replaces the shipped checkpoints (the only case that passes --force).
@@ -108,7 +111,7 @@ verify-full: $(VENV)/.installed
 		--weights $(WEIGHTS) $(if $(LOAD),--load $(LOAD)) --json
 
 report: $(VENV)/.installed
-	$(LST) report --checkpoint $(CHECKPOINT) --out docs
+	$(LST) report --checkpoint $(CHECKPOINT) --models $(REPORT_MODELS) --out docs
 	$(LST) board report --out docs
 
 clean:
