@@ -106,20 +106,10 @@ def cmd_verilog(args):
             f"lst: note: the input rate bounds the initiation interval: "
             f"{config.load_cycles} cycles to receive 784 pixels at {config.pixels_per_beat} "
             f"per beat, the passes take {config.compute_cycles}; use --pixels-per-beat "
-            f"{_enough_pixels_per_beat(config)} or more",
+            f"{config.enough_pixels_per_beat} or more",
             file=sys.stderr,
         )
     emit(args, obj, text)
-
-
-def _enough_pixels_per_beat(config) -> int:
-    """The fewest pixels per beat that keep the lanes, not the input, the bound."""
-    from .config import SUPPORTED_PIXELS_PER_BEAT
-
-    for ppb in SUPPORTED_PIXELS_PER_BEAT:
-        if 784 // ppb <= config.compute_cycles:
-            return ppb
-    return SUPPORTED_PIXELS_PER_BEAT[-1]
 
 
 def lane_list(text: str) -> list[int]:

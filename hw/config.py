@@ -277,6 +277,15 @@ class CoreConfig(JSONConfig):
         return max(self.compute_cycles, self.load_cycles)
 
     @property
+    def enough_pixels_per_beat(self) -> int:
+        """The fewest pixels per beat (:data:`SUPPORTED_PIXELS_PER_BEAT`) at which the
+        lanes, not the input rate, bound the initiation interval (the most if none)."""
+        for ppb in SUPPORTED_PIXELS_PER_BEAT:
+            if N * N // ppb <= self.compute_cycles:
+                return ppb
+        return SUPPORTED_PIXELS_PER_BEAT[-1]
+
+    @property
     def bound(self) -> str:
         """What sets the initiation interval: ``lanes`` (the passes' operations) or
         ``input rate`` (784 / ``pixels_per_beat`` cycles to receive an image)."""

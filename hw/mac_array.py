@@ -6,6 +6,8 @@ from amaranth import Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from .fabric_multiplier import DEFAULT_STYLE, FABRIC_STYLES, FabricMultiplier
+
 __all__ = ["MacArray"]
 
 
@@ -63,8 +65,6 @@ class MacArray(wiring.Component):
         dsp_lanes: int | None = None,
         fabric_style: str | None = None,
     ):
-        from .fabric_multiplier import DEFAULT_STYLE, FABRIC_STYLES
-
         for name, value, low in (
             ("lanes", lanes, 1),
             ("x_width", x_width, 2),
@@ -99,8 +99,6 @@ class MacArray(wiring.Component):
         )
 
     def elaborate(self, platform):
-        from .fabric_multiplier import FabricMultiplier
-
         m = Module()
         product = signed(self.x_width + self.w_width)
         # Control follows the operands through the operand and product registers.

@@ -218,10 +218,8 @@ def _pct(share: float) -> str:
 def pixels_per_beat_for(lanes: int, **settings) -> int:
     """The fewest of :data:`REPORT_PIXELS_PER_BEAT` that leave the lanes, not the input
     rate, the bound of ``CoreConfig(lanes=lanes, **settings)`` (the most if none does)."""
-    for ppb in REPORT_PIXELS_PER_BEAT:
-        if CoreConfig(lanes=lanes, pixels_per_beat=ppb, **settings).bound == "lanes":
-            return ppb
-    return REPORT_PIXELS_PER_BEAT[-1]
+    enough = CoreConfig(lanes=lanes, **settings).enough_pixels_per_beat
+    return min(enough, REPORT_PIXELS_PER_BEAT[-1])
 
 
 def _config(lanes: int, fmt: str, **settings) -> CoreConfig:

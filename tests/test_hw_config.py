@@ -88,3 +88,11 @@ def test_pass_gaps_only_where_a_pass_would_read_early():
     c = CoreConfig(lanes=196, format="q2.6")
     assert c.pass_gaps["column_to_output"] > 0
     assert c.compute_cycles == 2 * 112 + 42 + sum(c.pass_gaps.values())
+
+
+def test_enough_pixels_per_beat():
+    """The fewest pixels per beat that leave the lanes the bound (what lst verilog names)."""
+    got = {n: CoreConfig(lanes=n).enough_pixels_per_beat for n in (28, 56, 98, 112, 196)}
+    assert got == {28: 1, 56: 1, 98: 2, 112: 2, 196: 4}
+    for n, ppb in got.items():
+        assert CoreConfig(lanes=n, pixels_per_beat=ppb).bound == "lanes"
