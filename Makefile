@@ -50,7 +50,7 @@ help:
 	@echo "make install      create .venv and install the project with its dev extras"
 	@echo "make test         run the test suite (minutes)"
 	@echo "make test-slow    run the long regressions as well"
-	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/verilog/ (MODEL= CHECKPOINT= LANES= FORMAT= PPB= DSP_LANES=)"
+	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/verilog/ (MODEL= CHECKPOINT= LANES= FORMAT= PPB= DSP_LANES= IGNORE_FIT=1)"
 	@echo "make vivado       Zynq PS block design + wrapper + driver for Vivado under $(BUILD)/vivado-BOARD (BOARD= FCLK_MHZ= FORCE=1)"
 	@echo "make bitstream    self-test Vivado build plan under $(BUILD)/BOARD (BOARD= LANES= FORMAT= CLOCK_MHZ= FORCE=1); runs it if vivado is on PATH"
 	@echo "make verify-full  stream all 10,000 MNIST test images through the RTL"
@@ -93,16 +93,20 @@ train: $(VENV)/.installed
 	$(LST) train --model reslst3 $(TRAIN_ARGS) --val-split 5000 \
 		--out $(TRAIN_OUT)/reslst3.safetensors $(TRAIN_FORCE)
 
+# Every hardware command checks its build request the same way (hw/request.py):
+# IGNORE_FIT=1 builds a design the area estimate says does not fit the device.
+REQUEST = --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
+          $(if $(DSP_LANES),--dsp-lanes $(DSP_LANES)) $(if $(IGNORE_FIT),--ignore-fit)
+
 verilog: $(VENV)/.installed
-	$(LST) verilog --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
-		--pixels-per-beat $(PPB) $(if $(DSP_LANES),--dsp-lanes $(DSP_LANES)) --out $(BUILD)/verilog --lint
+	$(LST) verilog $(REQUEST) --pixels-per-beat $(PPB) --out $(BUILD)/verilog --lint
 
 vivado: $(VENV)/.installed
-	$(LST) board vivado --board $(BOARD) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
+	$(LST) board vivado $(REQUEST) --board $(BOARD) \
 		--fclk-mhz $(FCLK_MHZ) --out $(BUILD)/vivado-$(BOARD) $(if $(FORCE),--force)
 
 bitstream: $(VENV)/.installed
-	$(LST) board bitstream --board $(BOARD) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
+	$(LST) board bitstream $(REQUEST) --board $(BOARD) \
 		--clock-mhz $(CLOCK_MHZ) --out $(BUILD)/$(BOARD) $(if $(FORCE),--force)
 
 verify-full: $(VENV)/.installed

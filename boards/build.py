@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -30,11 +29,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from hw.mmcm import MMCMSettings
 from lst.errors import ConfigError, LSTError
 from lst.jsonconfig import JSONConfig
 
 from .images import IMAGE_SOURCES
-from .mmcm import MMCMSettings
 from .zybo_z7 import BOARDS
 
 __all__ = ["TOP", "BoardBuild", "build_plan", "run_vivado", "write_plan"]
@@ -49,14 +48,16 @@ VIVADO_VERSIONS = "2020.2 to 2024.2"
 
 @dataclass(frozen=True)
 class BoardBuild(JSONConfig):
-    """Settings of one board build.
+    """Settings of one board build; every rule of a build request
+    (:class:`hw.request.BuildRequest`, target ``selftest``) is checked when it is made.
 
     Parameters
     ----------
     board : str
         ``zybo-z7-10`` or ``zybo-z7-20``.
-    lanes, pixels_per_beat, format, checkpoint
-        The core's settings (see :class:`hw.config.CoreConfig`).
+    lanes, pixels_per_beat, format, checkpoint, model, dsp_lanes, fabric_style
+        The core's settings (see :class:`hw.config.CoreConfig`); the board's part sets
+        the default DSP lanes.
     clock_mhz : float
         The core's clock, made by the MMCM from 125 MHz (exactly, or within 0.1 %).
     count : int
@@ -73,40 +74,42 @@ class BoardBuild(JSONConfig):
     clock_mhz: float = 100.0
     count: int = 64
     images: str = "auto"
+    model: str = ""
+    dsp_lanes: int = -1
+    fabric_style: str = ""
 
     def __post_init__(self):
-        if self.board not in BOARDS:
-            raise ConfigError(f"--board must be one of {', '.join(BOARDS)}, not {self.board!r}")
         if self.images not in IMAGE_SOURCES:
             raise ConfigError(
                 f"--images must be one of {', '.join(IMAGE_SOURCES)}, not {self.images!r}"
             )
-        if not isinstance(self.count, int) or not 1 <= self.count <= 10_000:
-            raise ConfigError(f"--count must be 1 to 10000 images, not {self.count!r}")
-        if not (
-            isinstance(self.clock_mhz, int | float)
-            and math.isfinite(self.clock_mhz)
-            and self.clock_mhz > 0
-        ):
-            raise ConfigError(f"--clock-mhz must be a positive number, not {self.clock_mhz!r}")
-        try:
-            self.core_config()
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
-        self.mmcm()  # a clock the MMCM cannot make is refused here
+        self.request()  # board, clock, count and the core's rules
 
-    def core_config(self):
-        from hw.config import CoreConfig
+    def request(self, *, allow_saturation: bool = False, ignore_fit: bool = False):
+        """This build as a :class:`hw.request.BuildRequest`."""
+        from hw.request import BuildRequest
 
-        return CoreConfig(
+        return BuildRequest(
+            target="selftest",
+            board=self.board,
             lanes=self.lanes,
             pixels_per_beat=self.pixels_per_beat,
             format=self.format,
             checkpoint=self.checkpoint,
+            model=self.model,
+            dsp_lanes=self.dsp_lanes,
+            fabric_style=self.fabric_style,
+            clock_mhz=self.clock_mhz,
+            images=self.count,
+            allow_saturation=allow_saturation,
+            ignore_fit=ignore_fit,
         )
 
+    def core_config(self):
+        return self.request().core_config()
+
     def mmcm(self) -> MMCMSettings:
-        from .mmcm import mmcm_settings
+        from hw.mmcm import mmcm_settings
 
         return mmcm_settings(self.clock_mhz)
 
@@ -171,15 +174,6 @@ def _hooks(settings: MMCMSettings) -> dict:
     }
 
 
-def _portable(path: str) -> str:
-    """``path`` relative to the repository when inside it: the plan names no machine."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        return str(Path(path).resolve().relative_to(root))
-    except ValueError:
-        return path
-
-
 def _platform(board: str, *, rtlil: bool = False):
     cls = BOARDS[board]
     if not rtlil:
@@ -194,18 +188,35 @@ def _platform(board: str, *, rtlil: bool = False):
     return WithRTLIL()
 
 
-def build_plan(build: BoardBuild, *, data_dir=None, rtlil: bool = False):
+def _prepared(build: BoardBuild, prepared):
+    """``prepared`` (a :class:`hw.request.Build` of ``build``), or ``build`` checked by
+    :func:`hw.request.prepare` (saturation and fit refused)."""
+    from hw.request import prepare
+
+    if prepared is None:
+        return prepare(build.request())
+    req = prepared.request
+    if req != build.request(allow_saturation=req.allow_saturation, ignore_fit=req.ignore_fit):
+        raise ValueError("the prepared build request is not this board build's")
+    return prepared
+
+
+def build_plan(build: BoardBuild, *, data_dir=None, rtlil: bool = False, prepared=None):
     """The Amaranth build plan and a manifest (without file digests) for ``build``;
-    with ``rtlil``, the plan also holds the design as RTLIL (``lst_selftest.il``)."""
+    with ``rtlil``, the plan also holds the design as RTLIL (``lst_selftest.il``).
+    ``prepared``: ``build``'s checked request (:func:`hw.request.prepare`), else it is
+    checked here."""
+    from hw.request import portable_path
     from quant.golden import GoldenModel
-    from quant.quantize import quantize_checkpoint, sha256_file
+    from quant.quantize import sha256_file
 
     from .images import selftest_images
     from .selftest_top import SelfTestTop
 
-    config = build.core_config()
+    prepared = _prepared(build, prepared)
+    config = prepared.config
     settings = build.mmcm()
-    qmodel = quantize_checkpoint(config.checkpoint_path(), config.format)
+    qmodel = prepared.qmodel
     images, source = selftest_images(build.count, build.images, data_dir)
     expected = GoldenModel(qmodel)(images)
     top = SelfTestTop(
@@ -225,7 +236,7 @@ def build_plan(build: BoardBuild, *, data_dir=None, rtlil: bool = False):
         "board": build.board,
         "part": platform._part,
         "settings": json.loads(build.to_json()),
-        "core": {**json.loads(config.to_json()), "checkpoint": _portable(config.checkpoint)},
+        "core": {**json.loads(config.to_json()), "checkpoint": portable_path(config.checkpoint)},
         "checkpoint_sha256": sha256_file(config.checkpoint_path()),
         "clock": settings.to_dict(),
         "images": source,
@@ -233,16 +244,20 @@ def build_plan(build: BoardBuild, *, data_dir=None, rtlil: bool = False):
         "vivado_versions": VIVADO_VERSIONS,
         "script": f"build_{TOP}.sh",
         "bitstream": f"{TOP}.bit",
+        "build_request": prepared.record(),
     }
     return plan, manifest
 
 
-def write_plan(build: BoardBuild, out_dir, *, force: bool = False, data_dir=None) -> dict:
-    """Write the build directory for ``build`` to ``out_dir``; return the manifest."""
+def write_plan(
+    build: BoardBuild, out_dir, *, force: bool = False, data_dir=None, prepared=None
+) -> dict:
+    """Write the build directory for ``build`` to ``out_dir``; return the manifest.
+    ``prepared`` as for :func:`build_plan`."""
     from lst.outputs import check_dir, write_dir
 
     check_dir(out_dir, kind="board bitstream", force=force)
-    plan, manifest = build_plan(build, data_dir=data_dir)
+    plan, manifest = build_plan(build, data_dir=data_dir, prepared=prepared)
 
     def write(tmp: Path):
         digests = {}

@@ -7,27 +7,33 @@ from lst.cliutil import add_data, add_force, add_json, emit, positive_float, pos
 __all__ = ["register"]
 
 
-def _build(args):
-    from .build import BoardBuild
+def cmd_bitstream(args):
+    from hw.cli import dry_run, prepare_from_args
+    from lst.outputs import check_dir
 
-    return BoardBuild(
+    from .build import BoardBuild, run_vivado, vivado_executable, write_plan
+
+    out = args.out or f"build/{args.board}"
+    # Refuse a bad --out, then a request that breaks a rule, before any work.
+    if not args.dry_run:
+        check_dir(out, kind="board bitstream", force=args.force)
+    prepared = prepare_from_args(args, "selftest", clock_mhz=args.clock_mhz, images=args.count)
+    if dry_run(args, prepared):
+        return
+    build = BoardBuild(
         board=args.board,
         lanes=args.lanes,
         pixels_per_beat=args.pixels_per_beat,
         format=args.format,
         checkpoint=args.checkpoint or "",
+        model=args.model or "",
+        dsp_lanes=-1 if args.dsp_lanes is None else args.dsp_lanes,
+        fabric_style=args.fabric_style or "",
         clock_mhz=args.clock_mhz,
         count=args.count,
         images=args.images,
     )
-
-
-def cmd_bitstream(args):
-    from .build import run_vivado, vivado_executable, write_plan
-
-    build = _build(args)
-    out = args.out or f"build/{build.board}"
-    manifest = write_plan(build, out, force=args.force, data_dir=args.data_dir)
+    manifest = write_plan(build, out, force=args.force, data_dir=args.data_dir, prepared=prepared)
     clk = manifest["clock"]
     obj = {
         "out_dir": out,
@@ -39,6 +45,7 @@ def cmd_bitstream(args):
         "clock": clk,
         "images": manifest["images"],
         "settings": manifest["settings"],
+        "build_request": manifest["build_request"],
         "vivado": None,
     }
     vivado = vivado_executable() if not args.no_run else None
@@ -60,7 +67,7 @@ def cmd_bitstream(args):
 
 
 def cmd_clock(args):
-    from .mmcm import mmcm_settings
+    from hw.mmcm import mmcm_settings
 
     s = mmcm_settings(args.clock_mhz, tolerance=args.tolerance)
     d = s.to_dict()
@@ -86,9 +93,8 @@ def cmd_report(args):
 
 
 def register(sub):
-    from hw.config import SUPPORTED_LANES, SUPPORTED_PIXELS_PER_BEAT
-
-    from .zybo_z7 import BOARDS
+    from hw.cli import add_request_args
+    from hw.config import SUPPORTED_LANES
 
     board = sub.add_parser("board", help="Zybo Z7: build plans, MMCM clock, self-test area")
     bsub = board.add_subparsers(dest="board_command", required=True, metavar="ACTION")
@@ -97,13 +103,11 @@ def register(sub):
         "bitstream",
         help="write the self-test's Vivado build plan (and run it when vivado is on PATH)",
     )
-    p.add_argument("--board", default="zybo-z7-10", choices=tuple(BOARDS))
-    p.add_argument("--checkpoint", default=None, help="default: models/lst1.safetensors")
-    p.add_argument("--lanes", type=int, default=28, choices=SUPPORTED_LANES)
-    p.add_argument("--format", default="q5.7", help="weight format, e.g. q5.7")
-    p.add_argument("--pixels-per-beat", type=int, default=1, choices=SUPPORTED_PIXELS_PER_BEAT)
+    add_request_args(p, "selftest")
     p.add_argument("--clock-mhz", type=positive_float, default=100.0, help="core clock (MMCM)")
-    p.add_argument("--count", type=positive_int, default=64, help="self-test images (ROM)")
+    p.add_argument(
+        "--count", type=positive_int, default=64, help="self-test images (ROM; at most 10000)"
+    )
     p.add_argument(
         "--images",
         default="auto",

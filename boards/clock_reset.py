@@ -6,7 +6,8 @@ from amaranth import Instance, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .mmcm import MMCMSettings
+from hw.mmcm import MMCMSettings
+
 from .reset_control import ResetControl
 
 __all__ = ["ClockReset"]
@@ -22,7 +23,7 @@ class ClockReset(wiring.Component):
     Parameters
     ----------
     settings : MMCMSettings
-        The dividers (see :func:`boards.mmcm.mmcm_settings`).
+        The dividers (see :func:`hw.mmcm.mmcm_settings`).
     hold_cycles : int
         Cycles of reset after lock (see :class:`ResetControl`).
 

@@ -6,8 +6,9 @@ from amaranth import Cat, ClockDomain, Elaboratable, Module, Signal
 from amaranth.lib import io
 from amaranth.lib.cdc import FFSynchronizer
 
+from hw.mmcm import MMCMSettings
+
 from .clock_reset import ClockReset
-from .mmcm import MMCMSettings
 from .selftest import SelfTest
 
 __all__ = ["SelfTestTop"]

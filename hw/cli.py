@@ -5,24 +5,15 @@ from __future__ import annotations
 
 from lst.cliutil import UserError, add_force, add_json, emit
 
-__all__ = ["add_core_args", "core_config", "lane_list", "model_list", "register"]
-
-
-def core_config(args):
-    """The :class:`~hw.config.CoreConfig` named by the options of :func:`add_core_args`."""
-    from .config import DEFAULT_DEVICE, CoreConfig
-
-    return CoreConfig(
-        lanes=args.lanes,
-        pixels_per_beat=args.pixels_per_beat,
-        format=args.format,
-        checkpoint=args.checkpoint or "",
-        model=args.model or "",
-        weights=getattr(args, "weights", "baked"),
-        dsp_lanes=-1 if getattr(args, "dsp_lanes", None) is None else args.dsp_lanes,
-        device=getattr(args, "device", None) or DEFAULT_DEVICE,
-        fabric_style=getattr(args, "fabric_style", None) or "",
-    )
+__all__ = [
+    "add_request_args",
+    "dry_run",
+    "lane_list",
+    "model_list",
+    "prepare_from_args",
+    "register",
+    "request_from_args",
+]
 
 
 def cmd_quantize(args):
@@ -55,20 +46,19 @@ def cmd_quantize(args):
 
 def cmd_verilog(args):
     from lst.outputs import check_dir
-    from quant.cli import quantize_for_command
 
     from .verilog import generate, lint
 
-    config = core_config(args)
-    # Refuse a bad --out and a saturating format before any work.
-    check_dir(args.out, kind="verilog", inputs=[config.checkpoint_path()], force=args.force)
-    qmodel = quantize_for_command(
-        config.checkpoint_path(),
-        config.format,
-        model=getattr(config, "model", None),
-        allow_saturation=args.allow_saturation,
+    # Refuse a bad --out, then a request that breaks a rule, before any work.
+    if not args.dry_run:
+        check_dir(args.out, kind="verilog", force=args.force)
+    build = prepare_from_args(args, "core")
+    if dry_run(args, build):
+        return
+    config = build.config
+    manifest = generate(
+        config, args.out, qmodel=build.qmodel, force=args.force, record=build.record()
     )
-    manifest = generate(config, args.out, qmodel=qmodel, force=args.force)
     obj = {
         "out_dir": manifest["out_dir"],
         "verilog": f"{manifest['out_dir']}/{manifest['verilog']}",
@@ -84,6 +74,7 @@ def cmd_verilog(args):
         "quantization": manifest["quantization"],
         "timing": manifest["timing"],
         "ports": manifest["ports"],
+        "build_request": manifest["build_request"],
     }
     if args.lint:
         results = lint(obj["verilog"])
@@ -98,17 +89,6 @@ def cmd_verilog(args):
         f"{obj['verilog']} ({config.model}, {config.lanes} lanes{split}, {config.format}, "
         f"II {config.initiation_interval} cycles) and ROM images in {obj['out_dir']}/rom"
     )
-    if config.bound == "input rate":
-        import sys
-
-        # The input stream, not the lanes, sets the interval: say so, and how to fix it.
-        print(
-            f"lst: note: the input rate bounds the initiation interval: "
-            f"{config.load_cycles} cycles to receive 784 pixels at {config.pixels_per_beat} "
-            f"per beat, the passes take {config.compute_cycles}; use --pixels-per-beat "
-            f"{config.enough_pixels_per_beat} or more",
-            file=sys.stderr,
-        )
     emit(args, obj, text)
 
 
@@ -143,9 +123,20 @@ def model_list(text: str) -> list[str]:
     return models
 
 
-def add_core_args(p):
-    """The generator options shared by ``lst verilog``, ``lst verify`` and the board
-    commands."""
+#: The options of each target beyond the shared ones (:func:`add_request_args`).
+TARGET_OPTIONS = {
+    "core": ("pixels_per_beat", "weights", "device", "board", "fit"),
+    "selftest": ("pixels_per_beat", "board!", "fit"),
+    "axi": ("weights", "device", "board", "fit"),
+    "zynq": ("weights", "board!", "fit"),
+    "simulation": ("pixels_per_beat", "weights", "device"),
+}
+
+
+def add_request_args(p, target: str, *, weights: str = "baked") -> None:
+    """The options of a build request (:class:`hw.request.BuildRequest`) for ``target``:
+    the same names, defaults and checks in every hardware command. ``weights`` is the
+    default of ``--weights`` where the target has it."""
     from lst.cliutil import int_at_least
     from quant.cli import add_quantize_args
 
@@ -156,9 +147,10 @@ def add_core_args(p):
         SUPPORTED_PIXELS_PER_BEAT,
         WEIGHT_MODES,
     )
-    from .device import DEVICES
+    from .device import BOARD_DEVICES, DEVICES
     from .fabric_multiplier import DEFAULT_STYLE, FABRIC_STYLES
 
+    options = TARGET_OPTIONS[target]
     p.add_argument(
         "--model",
         default=None,
@@ -170,19 +162,30 @@ def add_core_args(p):
     )
     p.add_argument("--lanes", type=int, default=28, choices=SUPPORTED_LANES)
     p.add_argument("--format", default="q5.7", help="weight format, e.g. q5.7")
-    p.add_argument("--pixels-per-beat", type=int, default=1, choices=SUPPORTED_PIXELS_PER_BEAT)
-    p.add_argument(
-        "--weights",
-        default="baked",
-        choices=WEIGHT_MODES,
-        help="loadable: the memories also take a load image through the load port",
-    )
-    p.add_argument(
-        "--device",
-        default=None,
-        choices=sorted(DEVICES),
-        help=f"target part; its DSP48E1 count sets the default --dsp-lanes ({DEFAULT_DEVICE})",
-    )
+    if "pixels_per_beat" in options:
+        p.add_argument("--pixels-per-beat", type=int, default=1, choices=SUPPORTED_PIXELS_PER_BEAT)
+    if "weights" in options:
+        p.add_argument(
+            "--weights",
+            default=weights,
+            choices=WEIGHT_MODES,
+            help=f"loadable: the memories also take a load image through the load port "
+            f"(default {weights})",
+        )
+    if "board!" in options:
+        p.add_argument("--board", default="zybo-z7-10", choices=tuple(BOARD_DEVICES))
+    elif "board" in options:
+        p.add_argument(
+            "--board", default=None, choices=tuple(BOARD_DEVICES), help="sets the device"
+        )
+    if "device" in options:
+        p.add_argument(
+            "--device",
+            default=None,
+            choices=sorted(DEVICES),
+            help=f"target part: its resources for the fit check, its DSP48E1 count for "
+            f"the default --dsp-lanes (default: the board's, else {DEFAULT_DEVICE})",
+        )
     p.add_argument(
         "--dsp-lanes",
         type=int_at_least(0),
@@ -197,6 +200,76 @@ def add_core_args(p):
         help=f"the fabric lanes' multiplier (default {DEFAULT_STYLE}, the smallest measured)",
     )
     add_quantize_args(p)
+    if "fit" in options:
+        p.add_argument(
+            "--ignore-fit",
+            action="store_true",
+            help="build although the area estimate exceeds the device (recorded in the manifest)",
+        )
+        p.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check the request (format, saturation, fit, clock) and print it; write nothing",
+        )
+
+
+def request_from_args(args, target: str, **fixed):
+    """The :class:`~hw.request.BuildRequest` named by the options of
+    :func:`add_request_args` (``fixed``: settings the command sets itself)."""
+    from .request import BuildRequest
+
+    settings = {
+        "target": target,
+        "model": args.model or "",
+        "checkpoint": args.checkpoint or "",
+        "format": args.format,
+        "lanes": args.lanes,
+        "pixels_per_beat": getattr(args, "pixels_per_beat", None) or 1,
+        "weights": getattr(args, "weights", None) or "baked",
+        "dsp_lanes": -1 if args.dsp_lanes is None else args.dsp_lanes,
+        "fabric_style": args.fabric_style or "",
+        "board": getattr(args, "board", None) or "",
+        "device": getattr(args, "device", None) or "",
+        "allow_saturation": args.allow_saturation,
+        "ignore_fit": getattr(args, "ignore_fit", False),
+    }
+    settings.update(fixed)
+    return BuildRequest(**settings)
+
+
+def prepare_from_args(args, target: str, **fixed):
+    """Check the command's request (:func:`hw.request.prepare`) and say on stderr what
+    the checks found: the quantization counts, then any note. Returns the
+    :class:`~hw.request.Build`."""
+    import sys
+
+    from quant.cli import print_counts
+
+    from .request import prepare
+
+    build = prepare(request_from_args(args, target, **fixed))
+    print_counts(build.qmodel)
+    for note in build.notes:
+        print(f"lst: note: {note}", file=sys.stderr)
+    return build
+
+
+def dry_run(args, build) -> bool:
+    """With ``--dry-run``: print the checked request (one JSON object with ``--json``)
+    and return True, writing nothing."""
+    if not getattr(args, "dry_run", False):
+        return False
+    record = build.record()
+    fit = record["fit"]
+    use = ", ".join(f"{k} {fit['estimate'][k]:,}" for k in fit["estimate"])
+    emit(
+        args,
+        record,
+        f"{record['config']} ({build.request.target}) on the {fit['device']}: accepted; "
+        f"estimated {use} ({'fits' if fit['fits'] else 'does NOT fit, --ignore-fit'}); "
+        "nothing written (--dry-run)",
+    )
+    return True
 
 
 def register(sub):
@@ -213,7 +286,7 @@ def register(sub):
     p.set_defaults(func=cmd_quantize)
 
     p = sub.add_parser("verilog", help="generate the core's Verilog and ROM images")
-    add_core_args(p)
+    add_request_args(p, "core")
     p.add_argument(
         "--out", default="build/verilog", help="output directory (default build/verilog/)"
     )

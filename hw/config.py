@@ -165,6 +165,13 @@ class CoreConfig(JSONConfig):
         return name if self.weights == "baked" else f"{name}_loadable"
 
     @property
+    def weight_width(self) -> int:
+        """Bits of one weight (``q5.7``: 12)."""
+        from quant.fixed import FixedFormat
+
+        return FixedFormat.parse(self.format).width
+
+    @property
     def fabric_lanes(self) -> int:
         """Lanes built from LUTs and carry chains (the last ``lanes − dsp_lanes``)."""
         return self.lanes - self.dsp_lanes

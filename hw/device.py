@@ -11,7 +11,18 @@ from dataclasses import dataclass
 
 from lst.errors import ConfigError
 
-__all__ = ["DEVICES", "RESOURCES", "Device", "check_fit", "device", "fits", "utilisation"]
+__all__ = [
+    "BOARD_DEVICES",
+    "DEVICES",
+    "FCLK_RANGE_MHZ",
+    "RESOURCES",
+    "Device",
+    "board_device",
+    "check_fit",
+    "device",
+    "fits",
+    "utilisation",
+]
 
 #: Resource names, as the area report's keys (``RAMB18_equiv`` = RAMB18 + 2 × RAMB36).
 RESOURCES = ("LUT", "FF", "RAMB18_equiv", "DSP48E1")
@@ -36,6 +47,22 @@ DEVICES = {
     "xc7z010": Device("XC7Z010", LUT=17_600, FF=35_200, RAMB18_equiv=120, DSP48E1=80),
     "xc7z020": Device("XC7Z020", LUT=53_200, FF=106_400, RAMB18_equiv=280, DSP48E1=220),
 }
+
+
+#: The part on each board the project builds for (``boards.zybo_z7`` has the pins; a
+#: test keeps the two tables in step).
+BOARD_DEVICES = {"zybo-z7-10": "xc7z010", "zybo-z7-20": "xc7z020"}
+
+#: The PS7's fabric clocks (FCLK0–3) as Vivado's processing_system7 accepts them, MHz.
+FCLK_RANGE_MHZ = (10.0, 250.0)
+
+
+def board_device(board: str) -> str:
+    """The device name (:data:`DEVICES`) on ``board``."""
+    try:
+        return BOARD_DEVICES[board]
+    except KeyError:
+        raise ConfigError(f"unknown board {board!r}; known: {', '.join(BOARD_DEVICES)}") from None
 
 
 def device(name: str) -> Device:

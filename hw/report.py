@@ -25,6 +25,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from .area_estimate import estimate
 from .config import (
     MACS_PER_IMAGE,
     SUPPORTED_LANES,
@@ -223,8 +224,14 @@ def pixels_per_beat_for(lanes: int, **settings) -> int:
 
 
 def _config(lanes: int, fmt: str, **settings) -> CoreConfig:
+    """A row's configuration, made by the build request every hardware command uses
+    (:class:`hw.request.BuildRequest`; the report shows rows that do not fit, so the
+    fit rule is recorded per row, not applied)."""
+    from .request import BuildRequest
+
     ppb = pixels_per_beat_for(lanes, format=fmt, **settings)
-    return CoreConfig(lanes=lanes, format=fmt, pixels_per_beat=ppb, **settings)
+    request = BuildRequest(target="core", lanes=lanes, format=fmt, pixels_per_beat=ppb, **settings)
+    return request.core_config()
 
 
 def report_configs(lanes=None, *, checkpoint: str = "") -> list[CoreConfig]:
@@ -301,6 +308,7 @@ def config_row(config: CoreConfig, area: dict, timing: tuple[int, int] | None = 
         "fabric_style": config.fabric_style,
         "name": config.name,
         "area": area,
+        "estimate": estimate(config),
         "lut_share": round(area["LUT"] / device(DEVICE).LUT, 4),
         "compute_cycles": config.compute_cycles,
         "input_cycles": config.load_cycles,

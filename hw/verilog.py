@@ -68,8 +68,13 @@ def settle_at_time_zero(text: str) -> str:
     return "endmodule".join(out)
 
 
-def generate(config: CoreConfig, out_dir="build/verilog", *, qmodel=None, force=False) -> dict:
+def generate(
+    config: CoreConfig, out_dir="build/verilog", *, qmodel=None, force=False, record=None
+) -> dict:
     """Write the core, its ROM images and manifest to ``out_dir``; return the manifest.
+
+    ``record`` (:meth:`hw.request.Build.record`): the checked build request that
+    ``lst verilog`` passes, kept in the manifest as ``build_request``.
 
     ``out_dir`` is written by :func:`lst.outputs.output_dir`: atomically, and only over an
     earlier ``lst verilog`` output unless ``force`` (which keeps other files there); a
@@ -180,6 +185,7 @@ def generate(config: CoreConfig, out_dir="build/verilog", *, qmodel=None, force=
                 "lanes_fabric": c.fabric_lanes,
             },
             "roms": roms,
+            "build_request": record,
         }
         manifest["files_sha256"] = {
             str(p.relative_to(tmp)): hashlib.sha256(p.read_bytes()).hexdigest()

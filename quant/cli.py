@@ -8,23 +8,25 @@ __all__ = ["register"]
 
 
 def quantize_for_command(checkpoint, fmt, *, model=None, allow_saturation=False):
-    """Quantize a checkpoint for a command: report the saturated and rounded-to-zero
-    counts on stderr, and refuse (:class:`~quant.quantize.QuantizationError`) when any
-    weight or bias saturates unless ``allow_saturation``. Returns the quantized model."""
+    """Quantize a checkpoint for a command (:func:`~quant.quantize.quantize_checked`)
+    and report its saturated and rounded-to-zero counts on stderr."""
+    from .quantize import quantize_checked
+
+    qm = quantize_checked(checkpoint, fmt, model=model, allow_saturation=allow_saturation)
+    print_counts(qm)
+    return qm
+
+
+def print_counts(qm) -> None:
+    """One line on stderr: the quantized model's saturated and rounded-to-zero counts."""
     import sys
 
-    from .quantize import quantize_checkpoint
-
-    qm = quantize_checkpoint(checkpoint, fmt, model=model)
-    if not allow_saturation:
-        qm.check_saturation()
     c = qm.quantization_counts()
     print(
         f"quantized {qm.arch.name} to {qm.config.weight.name}: {c['saturated']} saturated, "
         f"{c['rounded_to_zero']} rounded to zero",
         file=sys.stderr,
     )
-    return qm
 
 
 def add_quantize_args(p) -> None:

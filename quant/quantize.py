@@ -33,6 +33,7 @@ __all__ = [
     "QuantizationError",
     "QuantizedLST",
     "auto_format",
+    "quantize_checked",
     "quantize_checkpoint",
     "quantize_tensors",
 ]
@@ -260,3 +261,20 @@ def quantize_checkpoint(
         },
     }
     return quantize_tensors(arch, tensors, config, strict=strict, source=source)
+
+
+def quantize_checked(
+    path: str | os.PathLike,
+    fmt: str = "q5.7",
+    *,
+    model: str | None = None,
+    allow_saturation: bool = False,
+) -> QuantizedLST:
+    """The one quantization path of every command that builds or simulates hardware:
+    :func:`quantize_checkpoint`, then refused (:class:`QuantizationError`) when any
+    weight or bias saturates unless ``allow_saturation``. The counts are in
+    :meth:`QuantizedLST.quantization_counts`."""
+    qm = quantize_checkpoint(path, fmt, model=model)
+    if not allow_saturation:
+        qm.check_saturation()
+    return qm

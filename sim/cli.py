@@ -18,20 +18,15 @@ __all__ = ["register"]
 
 
 def cmd_verify(args):
-    from hw.cli import core_config
-    from quant.cli import quantize_for_command
+    from hw.cli import prepare_from_args
 
     from .verify import verify
 
-    config = core_config(args)
-    quantize_for_command(
-        config.checkpoint_path(),
-        config.format,
-        model=getattr(config, "model", None),
-        allow_saturation=args.allow_saturation,
-    )
+    build = prepare_from_args(args, "simulation")
+    config = build.config
     r = verify(
         config,
+        qmodel=build.qmodel,
         data_dir=args.data_dir,
         limit=args.limit,
         gap=args.gap,
@@ -90,10 +85,10 @@ def cmd_report(args):
 
 
 def register(sub):
-    from hw.cli import add_core_args, lane_list, model_list
+    from hw.cli import add_request_args, lane_list, model_list
 
     p = sub.add_parser("verify", help="stream MNIST test images through the RTL (Verilator)")
-    add_core_args(p)
+    add_request_args(p, "simulation")
     p.add_argument("--limit", type=positive_int, default=None, help="only the first N test images")
     p.add_argument("--gap", type=probability, default=0.0, help="input idle probability per cycle")
     p.add_argument("--stall", type=probability, default=0.0, help="output refusal probability")

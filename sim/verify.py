@@ -28,6 +28,7 @@ def verify(
     chunk=2000,
     progress=True,
     load=None,
+    qmodel=None,
 ) -> dict:
     """Stream the test set through the Verilator-built core; compare with the golden model.
 
@@ -37,12 +38,16 @@ def verify(
     With ``config.weights == "loadable"`` every run first writes a model through the
     core's load port: ``load`` (a checkpoint, quantized to ``config.format``, or an
     ``lst quantize`` directory), else the configuration's checkpoint; the golden model is
-    that model's, and the port's CRC-32 must equal its digest.
+    that model's, and the port's CRC-32 must equal its digest. ``qmodel``: the
+    configuration's quantized model when the caller has it (``lst verify`` passes
+    :func:`hw.request.prepare`'s), else quantized here.
     """
     from tqdm import tqdm
 
     test = load_mnist("test", data_dir, limit=limit)
-    qm = quantize_checkpoint(config.checkpoint_path(), config.format, model=config.model)
+    qm = qmodel
+    if qm is None:
+        qm = quantize_checkpoint(config.checkpoint_path(), config.format, model=config.model)
     loadable = config.weights == "loadable"
     if loadable and load is not None:
         from pathlib import Path

@@ -9,8 +9,18 @@ __all__ = ["add_actions"]
 
 
 def cmd_vivado(args):
-    from .vivado import VivadoBuild, write_vivado
+    from hw.cli import dry_run, prepare_from_args
+    from lst.outputs import check_dir
 
+    from .vivado import KIND, VivadoBuild, write_vivado
+
+    out = args.out or f"build/vivado-{args.board}"
+    # Refuse a bad --out, then a request that breaks a rule, before any work.
+    if not args.dry_run:
+        check_dir(out, kind=KIND, force=args.force)
+    prepared = prepare_from_args(args, "zynq", **_fixed(args), clock_mhz=args.fclk_mhz)
+    if dry_run(args, prepared):
+        return
     build = VivadoBuild(
         board=args.board,
         lanes=args.lanes,
@@ -18,9 +28,11 @@ def cmd_vivado(args):
         checkpoint=args.checkpoint or "",
         fclk_mhz=args.fclk_mhz,
         weights=args.weights,
+        model=args.model or "",
+        dsp_lanes=-1 if args.dsp_lanes is None else args.dsp_lanes,
+        fabric_style=args.fabric_style or "",
     )
-    out = args.out or f"build/vivado-{build.board}"
-    m = write_vivado(build, out, force=args.force)
+    m = write_vivado(build, out, force=args.force, prepared=prepared)
     obj = {
         "out_dir": out,
         "board": m["board"],
@@ -36,6 +48,7 @@ def cmd_vivado(args):
         "hwh": f"{out}/{m['outputs']['hwh']}",
         "weights_digest": m["weights_digest"],
         "weights": build.weights,
+        "build_request": m["build_request"],
         "files": sorted(m["files_sha256"]),
     }
     emit(
@@ -47,18 +60,31 @@ def cmd_vivado(args):
     )
 
 
-def cmd_driver(args):
-    from .package import DRIVER_FILES, write_driver
+def _fixed(args) -> dict:
+    """The settings the AXI commands fix: 4 pixels per 32-bit beat."""
+    from hw.request import AXI_PIXELS_PER_BEAT
 
-    m = write_driver(
-        args.out, lanes=args.lanes, fmt=args.format, checkpoint=args.checkpoint or "",
-        force=args.force, weights=args.weights,
-    )  # fmt: skip
+    return {"pixels_per_beat": AXI_PIXELS_PER_BEAT}
+
+
+def cmd_driver(args):
+    from hw.cli import dry_run, prepare_from_args
+    from lst.outputs import check_dir
+
+    from .package import DRIVER_FILES, KIND, write_driver
+
+    if not args.dry_run:
+        check_dir(args.out, kind=KIND, force=args.force)
+    prepared = prepare_from_args(args, "axi", **_fixed(args))
+    if dry_run(args, prepared):
+        return
+    m = write_driver(args.out, prepared, force=args.force)
     obj = {
         "out_dir": args.out,
         "files": [*(f"lst_zynq/{n}" for n in DRIVER_FILES), "run_lst.py", "lst.json"],
         "weights_digest": m["weights_digest"],
         "lanes": m["config"]["lanes"],
+        "build_request": m["build_request"],
     }
     emit(
         args,
@@ -69,10 +95,20 @@ def cmd_driver(args):
 
 
 def cmd_axi(args):
-    from .generate import generate, wrapper_config
+    from hw.cli import dry_run, prepare_from_args
+    from lst.outputs import check_dir
 
-    config = wrapper_config(args.lanes, args.format, args.checkpoint or "", args.weights)
-    m = generate(config, args.out, force=args.force)
+    from .generate import KIND, generate
+
+    if not args.dry_run:
+        check_dir(args.out, kind=KIND, force=args.force)
+    prepared = prepare_from_args(args, "axi", **_fixed(args))
+    if dry_run(args, prepared):
+        return
+    config = prepared.config
+    m = generate(
+        config, args.out, qmodel=prepared.qmodel, force=args.force, record=prepared.record()
+    )
     obj = {
         "out_dir": args.out,
         "verilog": f"{args.out}/{m['verilog']}",
@@ -80,34 +116,20 @@ def cmd_axi(args):
         "top": m["top"],
         "weights_digest": m["weights_digest"],
         "timing": m["timing"],
+        "build_request": m["build_request"],
     }
     emit(args, obj, f"{obj['verilog']}: AXI wrapper with a {config.lanes}-lane core")
 
 
-def _core_args(p, weights="loadable"):
-    from hw.config import SUPPORTED_LANES, WEIGHT_MODES
-
-    p.add_argument("--checkpoint", default=None, help="default: models/lst1.safetensors")
-    p.add_argument("--lanes", type=int, default=28, choices=SUPPORTED_LANES)
-    p.add_argument("--format", default="q5.7", help="weight format, e.g. q5.7")
-    p.add_argument(
-        "--weights",
-        default=weights,
-        choices=WEIGHT_MODES,
-        help=f"loadable: the driver's load() swaps models at run time (default {weights})",
-    )
-
-
 def add_actions(bsub) -> None:
     """Add ``vivado``, ``driver`` and ``axi`` to the ``lst board`` subparsers."""
-    from .vivado import BOARD_PARTS
+    from hw.cli import add_request_args
 
     p = bsub.add_parser(
         "vivado",
         help="write the Zynq PS block design build (wrapper, DMA, TCL, driver) for Vivado",
     )
-    p.add_argument("--board", default="zybo-z7-10", choices=tuple(BOARD_PARTS))
-    _core_args(p)
+    add_request_args(p, "zynq", weights="loadable")
     p.add_argument("--fclk-mhz", type=positive_float, default=100.0, help="FCLK0 (PL clock)")
     p.add_argument("--out", default=None, help="build directory (default build/vivado-BOARD)")
     add_force(p)
@@ -115,14 +137,14 @@ def add_actions(bsub) -> None:
     p.set_defaults(func=cmd_vivado)
 
     p = bsub.add_parser("driver", help="write the host driver and its CLI for the board")
-    _core_args(p)
+    add_request_args(p, "axi", weights="loadable")
     p.add_argument("--out", required=True, help="output directory")
     add_force(p)
     add_json(p)
     p.set_defaults(func=cmd_driver)
 
     p = bsub.add_parser("axi", help="generate the AXI wrapper's Verilog (lst_axi.v)")
-    _core_args(p, weights="baked")
+    add_request_args(p, "axi")
     p.add_argument("--out", default="build/axi", help="output directory (default build/axi)")
     add_force(p)
     add_json(p)

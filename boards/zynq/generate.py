@@ -35,16 +35,21 @@ _ATTR = re.compile(r"^\s*\(\* X_INTERFACE_\w+ = .*\*\)\n", re.M)
 
 
 def wrapper_config(
-    lanes: int = 28, fmt: str = "q5.7", checkpoint: str = "", weights: str = "baked"
+    lanes: int = 28, fmt: str = "q5.7", checkpoint: str = "", weights: str = "baked", **core
 ) -> CoreConfig:
-    """The core configuration the wrapper uses: 4 pixels per 32-bit beat."""
-    return CoreConfig(
+    """The core configuration the wrapper uses: 4 pixels per 32-bit beat (``core``: the
+    other settings of a :class:`hw.request.BuildRequest`, e.g. ``dsp_lanes``)."""
+    from hw.request import BuildRequest
+
+    return BuildRequest(
+        target="axi",
         lanes=lanes,
         pixels_per_beat=regmap.PIXELS_PER_BEAT,
         format=fmt,
         checkpoint=checkpoint,
         weights=weights,
-    )
+        **core,
+    ).core_config()
 
 
 def generator_digest() -> str:
@@ -63,8 +68,11 @@ def _keep_interface_attrs_on_top(text: str) -> str:
     return head + sep + _ATTR.sub("", rest)
 
 
-def generate(config: CoreConfig, out_dir, *, qmodel=None, force: bool = False) -> dict:
+def generate(config: CoreConfig, out_dir, *, qmodel=None, force: bool = False, record=None) -> dict:
     """Write ``lst_axi.v`` and ``lst_axi.json`` to ``out_dir``; return the manifest.
+
+    ``record``: the checked build request (:meth:`hw.request.Build.record`) the command
+    passes, kept in the manifest as ``build_request``.
 
     ``out_dir`` is written by :func:`lst.outputs.output_dir` (kind ``board-axi``):
     atomically, and only over an earlier output of the same kind unless ``force``.
@@ -124,6 +132,7 @@ def generate(config: CoreConfig, out_dir, *, qmodel=None, force: bool = False) -
                 "compute_cycles": config.compute_cycles,
                 "load_cycles": config.load_cycles,
             },
+            "build_request": record,
         }
         manifest["files_sha256"] = {
             f"{TOP}.v": hashlib.sha256((tmp / f"{TOP}.v").read_bytes()).hexdigest()

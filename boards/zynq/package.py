@@ -38,19 +38,21 @@ def write_driver_files(dest: Path, wrapper_manifest: dict) -> None:
     (dest / "lst.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
-def write_driver(out_dir, *, lanes: int = 28, fmt: str = "q5.7", checkpoint: str = "",
-                 force: bool = False, weights: str = "loadable") -> dict:  # fmt: skip
-    """Write the driver folder for the wrapper of this core configuration to ``out_dir``;
-    return the wrapper's manifest (generated into a temporary folder, not kept)."""
+def write_driver(out_dir, prepared, *, force: bool = False) -> dict:
+    """Write the driver folder for the wrapper of ``prepared`` (a checked build request,
+    :func:`hw.request.prepare`) to ``out_dir``; return the wrapper's manifest (generated
+    into a temporary folder, not kept)."""
     import tempfile
 
-    from .generate import generate, wrapper_config
+    from .generate import generate
 
-    config = wrapper_config(lanes, fmt, checkpoint, weights)
+    config = prepared.config
     inputs = [config.checkpoint_path()]
     check_dir(out_dir, kind=KIND, inputs=inputs, force=force)
     with tempfile.TemporaryDirectory() as work:
-        manifest = generate(config, Path(work) / "hdl")
+        manifest = generate(
+            config, Path(work) / "hdl", qmodel=prepared.qmodel, record=prepared.record()
+        )
     with output_dir(out_dir, kind=KIND, inputs=inputs, force=force) as tmp:
         write_driver_files(tmp, manifest)
     return manifest

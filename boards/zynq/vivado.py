@@ -26,11 +26,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from lst.errors import ConfigError
 from lst.jsonconfig import JSONConfig
 from lst.outputs import check_dir, output_dir
 
-from .generate import TOP, wrapper_config
+from .generate import TOP
 
 __all__ = ["BOARD_PARTS", "VIVADO_VERSIONS", "VivadoBuild", "write_vivado"]
 
@@ -58,8 +57,9 @@ class VivadoBuild(JSONConfig):
     ----------
     board : str
         ``zybo-z7-10`` or ``zybo-z7-20``.
-    lanes, format, checkpoint
-        The core (see :class:`hw.config.CoreConfig`); 4 pixels per beat always.
+    lanes, format, checkpoint, model, dsp_lanes, fabric_style
+        The core (see :class:`hw.config.CoreConfig`); 4 pixels per beat always; the
+        board's part sets the default DSP lanes.
     fclk_mhz : float
         FCLK0, the clock of the whole PL design (DMA, interconnect, wrapper, core).
     weights : str
@@ -73,16 +73,35 @@ class VivadoBuild(JSONConfig):
     checkpoint: str = ""
     fclk_mhz: float = 100.0
     weights: str = "loadable"
+    model: str = ""
+    dsp_lanes: int = -1
+    fabric_style: str = ""
 
     def __post_init__(self):
-        if self.board not in BOARD_PARTS:
-            raise ConfigError(f"unknown board {self.board!r}; known: {', '.join(BOARD_PARTS)}")
-        if not 10 <= self.fclk_mhz <= 250:
-            raise ConfigError(f"fclk_mhz must be between 10 and 250, not {self.fclk_mhz:g}")
-        self.core_config()  # validates lanes, format, checkpoint
+        self.request()  # every rule of a build request (target ``zynq``)
+
+    def request(self, *, allow_saturation: bool = False, ignore_fit: bool = False):
+        """This build as a :class:`hw.request.BuildRequest`."""
+        from hw.request import AXI_PIXELS_PER_BEAT, BuildRequest
+
+        return BuildRequest(
+            target="zynq",
+            board=self.board,
+            lanes=self.lanes,
+            pixels_per_beat=AXI_PIXELS_PER_BEAT,
+            format=self.format,
+            checkpoint=self.checkpoint,
+            model=self.model,
+            weights=self.weights,
+            dsp_lanes=self.dsp_lanes,
+            fabric_style=self.fabric_style,
+            clock_mhz=self.fclk_mhz,
+            allow_saturation=allow_saturation,
+            ignore_fit=ignore_fit,
+        )
 
     def core_config(self):
-        return wrapper_config(self.lanes, self.format, self.checkpoint, self.weights)
+        return self.request().core_config()
 
 
 def _tcl(build: VivadoBuild) -> str:
@@ -278,17 +297,26 @@ vivado -mode batch -nojournal -nolog -source lst_bd.tcl
 """
 
 
-def write_vivado(build: VivadoBuild, out_dir, *, force: bool = False) -> dict:
-    """Write the build directory (see the module docstring); return its manifest."""
+def write_vivado(build: VivadoBuild, out_dir, *, force: bool = False, prepared=None) -> dict:
+    """Write the build directory (see the module docstring); return its manifest.
+    ``prepared``: ``build``'s checked request (:func:`hw.request.prepare`), else it is
+    checked here (saturation and fit refused)."""
+    from hw.request import prepare
+
     from .generate import generate
     from .package import write_driver_files
 
-    config = build.core_config()
+    if prepared is None:
+        prepared = prepare(build.request())
+    req = prepared.request
+    if req != build.request(allow_saturation=req.allow_saturation, ignore_fit=req.ignore_fit):
+        raise ValueError("the prepared build request is not this Vivado build's")
+    config = prepared.config
     inputs = [config.checkpoint_path()]
     check_dir(out_dir, kind=KIND, inputs=inputs, force=force)
     part, board_part = BOARD_PARTS[build.board]
     with output_dir(out_dir, kind=KIND, inputs=inputs, force=force) as tmp:
-        wrapper = generate(config, tmp / "hdl")
+        wrapper = generate(config, tmp / "hdl", qmodel=prepared.qmodel, record=prepared.record())
         (tmp / "hdl" / ".lst-outputs.json").unlink(missing_ok=True)  # one registry: the top's
         (tmp / "lst_bd.tcl").write_text(_tcl(build))
         sh = tmp / "build.sh"
@@ -310,6 +338,7 @@ def write_vivado(build: VivadoBuild, out_dir, *, force: bool = False) -> dict:
             "outputs": {"bitstream": "driver/lst.bit", "hwh": "driver/lst.hwh"},
             "weights_digest": wrapper["weights_digest"],
             "timing": wrapper["timing"],
+            "build_request": prepared.record(),
         }
         manifest["files_sha256"] = {
             str(p.relative_to(tmp)): hashlib.sha256(p.read_bytes()).hexdigest()
