@@ -34,6 +34,7 @@ from .config import (
     CoreConfig,
 )
 from .device import DEVICES, device, fits
+from .timing_estimate import critical_path
 
 __all__ = [
     "PAPER",
@@ -178,8 +179,11 @@ def area(verilog: Path, work: Path, *, dsp: bool = True, top: str = "lst_core") 
         for k in ("LUT", "LUT_logic", "LUT_memory", "FF", "RAMB18", "RAMB36", "DSP48E1", "CARRY4")
     }
     out["RAMB18_equiv"] = out["RAMB18"] + 2 * out["RAMB36"]
-    out["logic_depth"] = _logic_depth(json.loads((work / "netlist.json").read_text()), top)
+    netlist = json.loads((work / "netlist.json").read_text())
+    out["logic_depth"] = _logic_depth(netlist, top)
     out["cells"] = dict(sorted(cells.items()))
+    # The worst path from the 7-series cell delays and an assumed net delay: an estimate.
+    out["timing"] = critical_path(netlist, top)
     return out
 
 
@@ -967,6 +971,51 @@ def rows_table(rows: list[dict]) -> list[str]:
     return lines
 
 
+def timing_table(rows: list[dict]) -> list[str]:
+    """performance.md's estimated critical path per row (rows synthesized with the
+    estimate, :mod:`hw.timing_estimate`); empty when no row has it."""
+    timed = [r for r in rows if "timing" in r["area"]]
+    if not timed:
+        return []
+    net = timed[0]["area"]["timing"]["net_delay_ns"]
+    lines = [
+        "| format | lanes (DSP + fabric) | px/beat | worst path (estimate) | LUT levels | "
+        f"carry stages | path at {net[0]:g} / {net[1]:g} ns per net | Fmax (estimate) | "
+        "images/s at the estimated Fmax |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in timed:
+        t = r["area"]["timing"]
+        w = t["worst"]
+        lo, hi = t["fmax_mhz"]
+        rate = [round(f * 1e6 / r["initiation_interval"]) for f in (lo, hi)]
+        lines.append(
+            f"| {r['format']} | {lanes_label(r)} | {r['pixels_per_beat']} | {w['from']} → "
+            f"{w['to']} | {w['lut_levels']} | {w['carry_stages']} | "
+            f"{t['path_ns'][0]:.2f} / {t['path_ns'][1]:.2f} ns | {lo:.0f}–{hi:.0f} MHz | "
+            f"{rate[0]:,}–{rate[1]:,} |"
+        )
+    return lines
+
+
+def _timing_section(rows: list[dict]) -> list[str]:
+    table = timing_table(rows)
+    if not table:
+        return []
+    return [
+        "### Estimated critical paths on the XC7Z010 (an estimate, not a timing analysis)",
+        "",
+        "From each row's Yosys netlist (`hw/timing_estimate.py`): the cell delays of "
+        "Yosys's Xilinx library (Project X-Ray's Artix-7 figures, speed grade -1) and an "
+        "**assumed** delay per routed net, low and high, since nothing is placed for this "
+        "part here; carry chains and a slice's LUT-to-MUXF connections add no net delay. "
+        "Clock skew and uncertainty are not modelled. Vivado's routed figure will differ.",
+        "",
+        *table,
+        "",
+    ]
+
+
 def bounds_table(rows: list[dict]) -> list[str]:
     """performance.md's bound and next step per row."""
     lines = [
@@ -1045,6 +1094,7 @@ def _write_report_files(result: dict, out_dir: Path) -> None:
         f"XC7Z010 capacity: {cap['LUT']:,} LUT, {cap['FF']:,} FF, {cap['RAMB18_equiv']} "
         f"RAMB18, {cap['DSP48E1']} DSP48E1.",
         "",
+        *_timing_section(rows),
         "![area against throughput](performance.png)",
         "",
         f"The chart: LUTs against images/s (the paper's at its {p['clock_mhz']} MHz, this "

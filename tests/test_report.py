@@ -27,6 +27,7 @@ from hw.report import (
     report_configs,
     target_status,
     targets,
+    timing_table,
     update_readme,
     write_chart,
 )
@@ -49,8 +50,14 @@ def test_area_of_a_small_design(tmp_path):
     assert a["DSP48E1"] == 2
     assert a["LUT"] < 10 and a["RAMB18_equiv"] == 0
     assert a["cells"]["DSP48E1"] == 2
+    # The estimated critical path comes with every synthesis (hw.timing_estimate).
+    assert a["timing"]["kind"] == "estimate"
+    assert 0 < a["timing"]["fmax_mhz"][0] < a["timing"]["fmax_mhz"][1] < 1000
     no_dsp = area(tmp_path / "in.v", tmp_path / "work2", dsp=False)
     assert no_dsp["DSP48E1"] == 0 and no_dsp["LUT"] > 50
+    # Fabric multipliers are slower than registered DSP slices.
+    assert no_dsp["timing"]["path_ns"][1] > a["timing"]["path_ns"][1]
+    assert no_dsp["timing"]["worst"]["lut_levels"] >= 1
 
 
 def _cell(kind, ins, outs):
@@ -371,3 +378,21 @@ def test_readme_logic_depth_states_every_row(tmp_path):
         f"a\n<!-- BEGIN logic-depth -->\n{text}<!-- END logic-depth -->\nb\n"
     )
     assert not update_readme(result, readme)
+
+
+def test_timing_table_only_for_rows_with_the_estimate():
+    row = _row(28, 1000)
+    assert timing_table([row]) == []
+    timing = {
+        "net_delay_ns": [0.35, 0.75],
+        "path_ns": [5.0, 8.0],
+        "fmax_mhz": [125.0, 200.0],
+        "worst": {"from": "a (FDRE.Q)", "to": "b (FDRE.D)", "lut_levels": 4, "carry_stages": 2},
+    }
+    row["area"] = {**row["area"], "timing": timing}
+    table = timing_table([row])
+    assert len(table) == 3
+    # images/s at each end of the Fmax range: Fmax / II.
+    ii = row["initiation_interval"]
+    assert f"{round(125e6 / ii):,}–{round(200e6 / ii):,}" in table[2]
+    assert "a (FDRE.Q) → b (FDRE.D) | 4 | 2 | 5.00 / 8.00 ns | 125–200 MHz" in table[2]
