@@ -78,8 +78,27 @@ class ColumnPass(wiring.Component):
             self.bias_base.eq(N + g * S),
         ]
         # Tap of each group, and which E bank serves it.
+        # The counter-dependent part of the E address is kept as a register stepped
+        # with the loop counters (same cycle, same conditions as LoopNest), so no
+        # multiplier sits between them and the E buffer: e_base = k·28 + column with
+        # one group, column·G with several.
+        e_base = Signal(range(N * N // G), name="e_base")
+        k_step, col_step = (N, 1) if G == 1 else (0, G)
+        with m.If(loops.busy):
+            with m.If(loops.last):  # k = 27: back to k = 0
+                with m.If(g == c.out_groups - 1):
+                    with m.If(column == N // G - 1):
+                        m.d.sync += e_base.eq(0)
+                    with m.Else():  # next column
+                        m.d.sync += e_base.eq(e_base - (N - 1) * k_step + col_step)
+                with m.Else():  # next output group, same column
+                    m.d.sync += e_base.eq(e_base - (N - 1) * k_step)
+            with m.Else():
+                m.d.sync += e_base.eq(e_base + k_step)
+        with m.Elif(self.start):
+            m.d.sync += e_base.eq(0)
         if G == 1:
-            m.d.comb += [self.e_bank[0].eq(0), self.e_addr[0].eq(k * N + column)]
+            m.d.comb += [self.e_bank[0].eq(0), self.e_addr[0].eq(e_base)]
         else:
             # Group s reads tap κ = (k + s) mod 28 of column c·G + s, in bank κ mod G at
             # word (κ // G)·28 + c·G + s. Bank b serves group (b − k) mod G: both depend
@@ -91,7 +110,7 @@ class ColumnPass(wiring.Component):
                 for kk in range(N):
                     s_b = (b - kk) % G
                     words.append((kk + s_b) % N // G * N + s_b)
-                m.d.comb += self.e_addr[b].eq(lookup(words, k) + column * G)
+                m.d.comb += self.e_addr[b].eq(lookup(words, k) + e_base)
         # Result tap t' of group s: 28·(c·G + s) + i, i counting 0..27 per column;
         # kept as (t' mod P, t' // P) so no division is needed.
         row = Signal(range(N))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Module, Mux, Signal, unsigned
+from amaranth import Cat, Const, Module, Mux, Signal, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -73,24 +73,47 @@ class PixelBuffer(wiring.Component):
         last_beat = (row == N - 1) & (word == self.words_per_row - 1)
 
         bank_of_row = row % self.banks if self.banks > 1 else 0
-        wr_addr = wr_half * self.depth + (row // self.banks) * self.words_per_row + word
+        # Each half starts at a power of two, so the half is the address MSB (no adder
+        # on either port); the word within the half, (row // banks)·words_per_row +
+        # word, is a counter stepped with row and word (no multiplier).
+        abits = max(1, (self.depth - 1).bit_length())
+        wr_word = Signal(abits, name="wr_word")
+        wr_addr = Cat(wr_word, wr_half)
+        rd_addr = Cat(self.rd_addr, Const(0, abits - len(self.rd_addr)), rd_half)
         for b in range(self.banks):
-            mem = Memory(shape=unsigned(width), depth=2 * self.depth, init=[])
+            # The reader never reads the half being written (ping-pong, full flags),
+            # so a read/write collision cannot matter: no_rw_check spares the
+            # collision-emulation logic (address comparator, bypass register) that
+            # Yosys otherwise adds in front of the block RAM's output.
+            mem = Memory(
+                shape=unsigned(width),
+                depth=2 << abits,
+                init=[],
+                attrs={"no_rw_check": 1},
+            )
             m.submodules[f"bank{b}"] = mem
             wp, rp = mem.write_port(), mem.read_port()
             m.d.comb += [
                 wp.addr.eq(wr_addr),
                 wp.data.eq(self.pixels.payload),
                 wp.en.eq(accept & (bank_of_row == b)),
-                rp.addr.eq(rd_half * self.depth + self.rd_addr),
+                rp.addr.eq(rd_addr),
                 self.rd_data[b].eq(rp.data),
             ]
 
         with m.If(accept):
             with m.If(word == self.words_per_row - 1):
                 m.d.sync += [word.eq(0), row.eq(Mux(row == N - 1, 0, row + 1))]
+                with m.If(row == N - 1):
+                    m.d.sync += wr_word.eq(0)
+                if self.banks > 1:
+                    # The bank's next row starts after this one only after the last bank.
+                    with m.Elif(bank_of_row != self.banks - 1):
+                        m.d.sync += wr_word.eq(wr_word - (self.words_per_row - 1))
+                with m.Else():
+                    m.d.sync += wr_word.eq(wr_word + 1)
             with m.Else():
-                m.d.sync += word.eq(word + 1)
+                m.d.sync += [word.eq(word + 1), wr_word.eq(wr_word + 1)]
 
         # The two halves change hands independently; each flag bit has one writer
         # per event, and a half being filled is never the half being released.

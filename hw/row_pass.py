@@ -78,7 +78,6 @@ class RowPass(wiring.Component):
         drive_pass(m, self, loops)
         m.d.comb += [
             self.w_addr.eq(g * N + k),
-            self.x_addr.eq(r * (N // ppb) + k // ppb),
             self.x_byte.eq(k % ppb),
             self.bias_base.eq(g * c.group_lanes),
         ]
@@ -94,6 +93,25 @@ class RowPass(wiring.Component):
                 for b in range(G):
                     words = [(N // G) * ((b - kk) % G) + kk // G for kk in range(N)]
                     m.d.comb += self.act_addr[b].eq(r * N + lookup(words, k))
+
+        # x_addr = r·(28/ppb) + k // ppb, kept as a register stepped with the loop
+        # counters (same cycle, same conditions as LoopNest): no multiplier or adder
+        # between the counters and the pixel buffer's address.
+        W = N // ppb
+        step = 1 if ppb == 1 else lookup([int(kk % ppb == ppb - 1) for kk in range(N)], k)
+        with m.If(loops.busy):
+            with m.If(loops.last):  # k = 27
+                with m.If(g == c.out_groups - 1):
+                    with m.If(r == N // c.groups - 1):
+                        m.d.sync += self.x_addr.eq(0)
+                    with m.Else():  # next row: (r + 1)·W = r·W + (W − 1) + 1
+                        m.d.sync += self.x_addr.eq(self.x_addr + 1)
+                with m.Else():  # next output group, same row: back to r·W
+                    m.d.sync += self.x_addr.eq(self.x_addr - (W - 1))
+            with m.Else():
+                m.d.sync += self.x_addr.eq(self.x_addr + step)
+        with m.Elif(self.start):
+            m.d.sync += self.x_addr.eq(0)
 
         # Results return in E order within each bank; restart with the pass.
         with m.If(self.start & ~loops.busy):
