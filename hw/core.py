@@ -239,10 +239,15 @@ class LSTCore(wiring.Component):
         if c.residual:
             m.d.comb += router.r_data.eq(bufs.r_data)
 
+        # The weight word is registered as it leaves the ROM, like the router's memory
+        # data: it reaches the lanes with the op's data operands (OperandRouter.LATENCY).
+        w_word = Signal.like(w_rd.data, name="w_word")
+        m.d.sync += w_word.eq(w_rd.data)
+
         # Lanes, then the finished sums to the drain or the output layer.
         m.d.comb += [
             macs.x.eq(router.x),
-            macs.w.eq(data.View(data.ArrayLayout(macs.w.shape().elem_shape, c.lanes), w_rd.data)),
+            macs.w.eq(data.View(data.ArrayLayout(macs.w.shape().elem_shape, c.lanes), w_word)),
             macs.en.eq(router.en),
             macs.first.eq(router.first),
             capture.acc.eq(macs.acc),

@@ -27,12 +27,16 @@ class OperandRouter(wiring.Component):
     """Selects the running pass's op and gives the lanes their operands.
 
     Stage 0 (the op's cycle): the weight ROM address (the pass's word plus the block's
-    region for row and column passes). Stage 1 (one cycle later, when the memories
-    answer): every lane's data value, the op's control and its drain bias address and
-    destination. Data buses: per lane group ``s`` in the row and column passes (the
-    first block's row pass reads pixels ``p`` as ``x = p − 128`` by inverting the MSB;
-    later blocks read X; column passes read E), per partition ``p`` in the output layer
-    (Y, plus R for ResLST-3: the residual sum, exact in ``q2.f``).
+    region for row and column passes). Stage 1: the memories answer; their outputs are
+    registered (in the block RAMs' output registers where the tools can, else beside
+    them), so that no block RAM's clock-to-output time shares a cycle with the bus
+    selection. Stage 2 (:data:`LATENCY` cycles after the op): every lane's data value,
+    the op's control and its drain bias address and destination; the core registers the
+    weight ROM's word the same way, so the weights arrive in stage 2 too. Data buses:
+    per lane group ``s`` in the row and column passes (the first block's row pass reads
+    pixels ``p`` as ``x = p − 128`` by inverting the MSB; later blocks read X; column
+    passes read E), per partition ``p`` in the output layer (Y, plus R for ResLST-3: the
+    residual sum, exact in ``q2.f``).
 
     Parameters
     ----------
@@ -59,15 +63,18 @@ class OperandRouter(wiring.Component):
     w_addr : Out(range(weight_words))
         Weight ROM address (stage 0).
     pix_data, e_data, x_data : In(ArrayLayout(…, groups)), y_data, r_data : In(ArrayLayout(…,
-    partitions))
-        Memory read data (stage 1), per bank.
+        partitions))
+        Memory read data (stage 1), per bank; registered here.
     x : Out(ArrayLayout(signed(x_width), lanes))
-        Each lane's data operand (stage 1).
+        Each lane's data operand (stage 2).
     en, first, last, output : Out(1)
-        Stage 1: an op is valid; its first/last tap; it belongs to the output layer.
+        Stage 2: an op is valid; its first/last tap; it belongs to the output layer.
     bias_base : Out(range(56·blocks)), dest : Out(destination_layout(config))
-        Stage 1: the op's drain bias address and its results' destination.
+        Stage 2: the op's drain bias address and its results' destination.
     """
+
+    #: Cycles from an op's issue to its operands at the lanes (stage 2).
+    LATENCY = 2
 
     def __init__(self, config: CoreConfig, *, act_width: int, x_width: int):
         self.cfg = config
@@ -145,53 +152,63 @@ class OperandRouter(wiring.Component):
         if B > 1:
             bias = bias + self.block * (2 * N)
 
-        # ------------------------------------------------ stage 1: memory data arrive
-        source1 = Signal(2)
-        pix_byte1 = Signal.like(self.pix_byte)
-        e_bank1 = Signal.like(self.e_bank)
-        m.d.sync += [
-            self.en.eq(row.valid | col.valid | out.valid),
-            self.first.eq(row.first | col.first | out.first),
-            self.last.eq(row.last | col.last | out.last),
-            self.output.eq(~row.busy & ~col.busy),
-            source1.eq(source),
-            pix_byte1.eq(self.pix_byte),
-            e_bank1.eq(self.e_bank),
-            self.bias_base.eq(bias),
-            self.dest.eq(dest),
+        # ------------------------------------------------ stages 1 and 2
+        # The op's control is delayed to stage 2, where the registered memory data are.
+        def delay(value, name, stages=2):
+            for stage in range(1, stages + 1):
+                reg = Signal.like(value, name=f"{name}{stage}")
+                m.d.sync += reg.eq(value)
+                value = reg
+            return value
+
+        m.d.comb += [
+            self.en.eq(delay(row.valid | col.valid | out.valid, "op_valid")),
+            self.first.eq(delay(row.first | col.first | out.first, "op_first")),
+            self.last.eq(delay(row.last | col.last | out.last, "op_last")),
+            self.output.eq(delay(~row.busy & ~col.busy, "op_output")),
+            self.bias_base.eq(delay(bias, "op_bias")),
+            self.dest.eq(delay(dest, "op_dest")),
         ]
+        source1 = delay(source, "source")
+        pix_byte1 = delay(self.pix_byte, "pix_byte")
+        e_bank1 = delay(self.e_bank, "e_bank")
         if B > 1:
-            act_bank1 = Signal.like(self.act_bank)
-            m.d.sync += act_bank1.eq(self.act_bank)
+            act_bank1 = delay(self.act_bank, "act_bank")
+        # The memories' words, registered as they arrive (stage 1 -> 2).
+        pix_data = delay(self.pix_data, "pix_data", 1)
+        e_data = delay(self.e_data, "e_data", 1)
+        y_data = delay(self.y_data, "y_data", 1)
+        x_data = delay(self.x_data, "x_data", 1) if B > 1 else None
+        r_data = delay(self.r_data, "r_data", 1) if c.residual else None
 
         # Per group: the pixel, the E tap and (later blocks) the X value it may use.
         group_bus = []
         for s in range(G):
-            word = self.pix_data[s]
+            word = pix_data[s]
             pixel = word.word_select(pix_byte1, 8) if c.pixels_per_beat > 1 else word
             x_pix = Signal(signed(8), name=f"x_pixel{s}")
             m.d.comb += x_pix.eq(Cat(pixel[:7], ~pixel[7]))  # sign-extends onto the bus
             e_sel = Signal(signed(XW), name=f"x_act{s}")
             if G > 1:
-                m.d.comb += e_sel.eq(self.e_data[e_bank1[s]])
+                m.d.comb += e_sel.eq(e_data[e_bank1[s]])
             else:
-                m.d.comb += e_sel.eq(self.e_data[0])
+                m.d.comb += e_sel.eq(e_data[0])
             x_sel = None
             if B > 1:
                 x_sel = Signal(signed(XW), name=f"x_block{s}")
                 if G > 1:
-                    m.d.comb += x_sel.eq(self.x_data[act_bank1[s]])
+                    m.d.comb += x_sel.eq(x_data[act_bank1[s]])
                 else:
-                    m.d.comb += x_sel.eq(self.x_data[0])
+                    m.d.comb += x_sel.eq(x_data[0])
             group_bus.append((x_pix, e_sel, x_sel))
         # Per partition: what the output layer reads.
         features = []
         for p in range(c.partitions):
             f = Signal(signed(XW), name=f"x_feature{p}")
             if c.residual:
-                m.d.comb += f.eq(self.y_data[p] + self.r_data[p])  # exact: q2.f
+                m.d.comb += f.eq(y_data[p] + r_data[p])  # exact: q2.f
             else:
-                m.d.comb += f.eq(self.y_data[p])
+                m.d.comb += f.eq(y_data[p])
             features.append(f)
 
         # Lanes sharing a group and a partition share a bus.

@@ -109,16 +109,17 @@ class PassSchedule:
 def writeback_latency() -> int:
     """Cycles from the issue of a dot product's last op to the write of its first
     drained activation (lane 0 of each group; lane ``l`` follows ``l`` cycles later):
-    the router's operand stage, the lanes' pipeline (the capture starts the drain in
+    the router's operand stages, the lanes' pipeline (the capture starts the drain in
     the cycle the sums are final), the drain, the activation table and the buffers'
     write register."""
     from .activation_buffers import ActivationBuffers
     from .lane_drain import LaneDrain
     from .mac_array import MacArray
+    from .operand_router import OperandRouter
     from .tanh_unit import TanhUnit
 
     return (
-        1
+        OperandRouter.LATENCY
         + MacArray.latency
         + LaneDrain.LATENCY
         + TanhUnit.LATENCY

@@ -42,9 +42,9 @@ def last_round_logits(lanes: int) -> int:
 
 
 def latency(cfg: CoreConfig) -> int:
-    """hardware.md: compute_cycles + 9 + ⌈log₂(P + 1)⌉ + c_last."""
+    """hardware.md: compute_cycles + 10 + ⌈log₂(P + 1)⌉ + c_last."""
     tree = math.ceil(math.log2(cfg.partitions + 1))
-    return cfg.compute_cycles + 9 + tree + last_round_logits(cfg.lanes)
+    return cfg.compute_cycles + 10 + tree + last_round_logits(cfg.lanes)
 
 
 def _int(cell: str) -> int:

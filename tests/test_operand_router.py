@@ -1,6 +1,7 @@
-"""OperandRouter: the running pass's weight word (in its block's region) and, one cycle
-later, every lane's operand from the right buffer and bank, with the op's bias address
-and destination."""
+"""OperandRouter: the running pass's weight word (in its block's region) and,
+``OperandRouter.LATENCY`` cycles later, every lane's operand from the right buffer and
+bank (the memories' words registered as they arrive), with the op's bias address and
+destination."""
 
 from __future__ import annotations
 
@@ -71,6 +72,13 @@ def test_operands_per_pass_and_block(cfg):
                 ctx.set(dut.x_data, [int(v) for v in x])
             if cfg.residual:
                 ctx.set(dut.r_data, [int(v) for v in r])
+            assert not ctx.get(dut.en)  # the operands come one stage later
+            await ctx.tick()
+            # Stage 2: the registered words; what the memories show now does not matter.
+            ctx.set(dut.pix_data, [0] * G)
+            ctx.set(dut.e_data, [0] * G)
+            ctx.set(dut.y_data, [0] * P)
+            assert OperandRouter.LATENCY == 2
             assert ctx.get(dut.en) and ctx.get(dut.first) and not ctx.get(dut.last)
             assert ctx.get(dut.output) == (kind == "out")
             for lane in range(cfg.lanes):
