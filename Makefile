@@ -30,8 +30,13 @@ BUILD      ?= build
 # Zynq processor-system build (`make vivado`): board and PL clock (FCLK0).
 BOARD      ?= zybo-z7-10
 FCLK_MHZ   ?= 100
-# Stand-alone self-test bitstream (`make bitstream`): the core's clock, made by the MMCM.
+# Stand-alone self-test (`make bitstream`): the core's clock, made by the board's MMCM
+# (Zybo: a Vivado build plan) or PLL (BOARD=ulx3s-85f or ulx3s-45f: built here by the
+# open flow, Yosys + nextpnr-ecp5 + ecppack from PyPI, with nextpnr's SEED).
 CLOCK_MHZ  ?= 100
+SEED       ?= 1
+# Place and route of the core alone on an ECP5 (`make pnr`, `make pnr-all`).
+PNR_DEVICE ?= lfe5u-85f
 
 # make report: the per-model table's models (each at 28 and 56 lanes).
 REPORT_MODELS ?= lst1,lst2,reslst3
@@ -44,7 +49,7 @@ TRAIN_ARGS  := --epochs 300 --lr 2e-3 --weight-decay 1e-5 --batch-size 1000 --se
                --schedule constant --dropout 0.1 --threads 1
 TRAIN_FORCE  = $(if $(filter models models/ ./models ./models/,$(TRAIN_OUT)),--force)
 
-.PHONY: help install test test-slow verify-full verilog vivado bitstream report lint format train clean
+.PHONY: help install test test-slow verify-full verify-ci verilog vivado bitstream pnr pnr-all report lint format train clean
 
 help:
 	@echo "make install      create .venv and install the project with its dev extras"
@@ -52,8 +57,11 @@ help:
 	@echo "make test-slow    run the long regressions as well"
 	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/verilog/ (MODEL= CHECKPOINT= LANES= FORMAT= PPB= DSP_LANES= IGNORE_FIT=1)"
 	@echo "make vivado       Zynq PS block design + wrapper + driver for Vivado under $(BUILD)/vivado-BOARD (BOARD= FCLK_MHZ= FORCE=1)"
-	@echo "make bitstream    self-test Vivado build plan under $(BUILD)/BOARD (BOARD= LANES= FORMAT= CLOCK_MHZ= FORCE=1); runs it if vivado is on PATH"
+	@echo "make bitstream    self-test under $(BUILD)/BOARD: Zybo: Vivado build plan (runs it if vivado is on PATH); BOARD=ulx3s-85f: the bitstream, open flow (LANES= FORMAT= CLOCK_MHZ= SEED= FORCE=1)"
+	@echo "make pnr          place and route the 28-lane core on an ECP5 (open flow): post-route Fmax, critical path"
+	@echo "make pnr-all      the same for 28 to 196 lanes, recorded in docs/performance.md"
 	@echo "make verify-full  stream all 10,000 MNIST test images through the RTL"
+	@echo "make verify-ci    the seven verify-full runs of CI, two at a time (make -j2 --output-sync)"
 	@echo "make report       area (Yosys, XC7Z010) and cycle report -> docs/performance.md"
 	@echo "make lint         ruff format --check and ruff check"
 	@echo "make train        retrain the shipped LST checkpoints into $(TRAIN_OUT)/ (long; TRAIN_OUT=models replaces them)"
@@ -106,13 +114,39 @@ vivado: $(VENV)/.installed
 		--fclk-mhz $(FCLK_MHZ) --out $(BUILD)/vivado-$(BOARD) $(if $(FORCE),--force)
 
 bitstream: $(VENV)/.installed
-	$(LST) board bitstream $(REQUEST) --board $(BOARD) \
+	$(LST) board bitstream $(REQUEST) --board $(BOARD) --seed $(SEED) \
 		--clock-mhz $(CLOCK_MHZ) --out $(BUILD)/$(BOARD) $(if $(FORCE),--force)
+
+# The core placed and routed out of context on $(PNR_DEVICE) at 100 MHz (exit 2 if
+# routed timing misses it): CI's configurations; pnr-all adds the wide ones and records
+# every result in docs/performance.md (--ignore-timing: the Fmax is the figure).
+PNR = $(LST) board pnr --device $(PNR_DEVICE) --clock-mhz $(CLOCK_MHZ) --seed $(SEED) --force
+pnr: $(VENV)/.installed
+	$(PNR) --lanes 28 --out $(BUILD)/pnr/l28
+
+pnr-all: $(VENV)/.installed
+	$(PNR) --lanes 28 --out $(BUILD)/pnr/l28 --ignore-timing --record docs
+	$(PNR) --lanes 56 --out $(BUILD)/pnr/l56 --ignore-timing --record docs
+	$(PNR) --lanes 112 --pixels-per-beat 2 --out $(BUILD)/pnr/l112 --ignore-timing --record docs
+	$(PNR) --lanes 196 --pixels-per-beat 4 --out $(BUILD)/pnr/l196 --ignore-timing --record docs
 
 verify-full: $(VENV)/.installed
 	$(LST) verify --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
 		--pixels-per-beat $(PPB) $(if $(DSP_LANES),--dsp-lanes $(DSP_LANES)) \
 		--weights $(WEIGHTS) $(if $(LOAD),--load $(LOAD)) --json
+
+# The full-test-set regressions CI runs, two at a time (each is one simulator process):
+# every configuration changed or added by the work it covers, bit-exact on 10,000 images.
+VERIFY_CI := lst1-28 lst1-28-loadable lst1-56 lst1-112 lst1-196-q2.6 lst2-28 reslst3-28
+.PHONY: $(addprefix verify-ci-,$(VERIFY_CI))
+verify-ci: $(addprefix verify-ci-,$(VERIFY_CI))
+verify-ci-lst1-28:          ; $(MAKE) --no-print-directory verify-full
+verify-ci-lst1-28-loadable: ; $(MAKE) --no-print-directory verify-full WEIGHTS=loadable
+verify-ci-lst1-56:          ; $(MAKE) --no-print-directory verify-full LANES=56
+verify-ci-lst1-112:         ; $(MAKE) --no-print-directory verify-full LANES=112 PPB=4
+verify-ci-lst1-196-q2.6:    ; $(MAKE) --no-print-directory verify-full LANES=196 PPB=4 FORMAT=q2.6
+verify-ci-lst2-28:          ; $(MAKE) --no-print-directory verify-full MODEL=lst2
+verify-ci-reslst3-28:       ; $(MAKE) --no-print-directory verify-full MODEL=reslst3
 
 report: $(VENV)/.installed
 	$(LST) report --checkpoint $(CHECKPOINT) --models $(REPORT_MODELS) --out docs

@@ -1,4 +1,5 @@
-"""``make bitstream``: the self-test's Vivado build plan for a Zybo Z7.
+"""``make bitstream``: the self-test's build for a board: a Vivado build plan for a Zybo
+Z7, or the bitstream itself for a ULX3S (the open ECP5 flow, :mod:`boards.open_flow`).
 
 :func:`write_plan` writes a self-contained directory (default ``build/<board>/``)::
 
@@ -15,6 +16,14 @@
 Amaranth writes the Verilog, XDC, TCL and scripts (``platform.build(...,
 do_build=False)``); this module adds the timing checks. The same settings give
 byte-identical files.
+
+For a ULX3S (``ulx3s-85f``, ``ulx3s-45f``) the plan is Amaranth's ``Trellis`` build
+(Yosys, nextpnr-ecp5 seeded with :attr:`BoardBuild.seed`, ecppack, all from PyPI), and
+it is run here: the directory also holds ``lst_selftest.bit``, nextpnr's log
+(``lst_selftest.tim``) and JSON report (utilisation, post-route Fmax, critical paths),
+and ``board.json`` records their summary. A build whose routed timing misses the
+clock is refused (:class:`boards.open_flow.TimingError`), and nothing is written,
+unless ``ignore_timing``.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from lst.errors import ConfigError, LSTError
 from lst.jsonconfig import JSONConfig
 
 from .images import IMAGE_SOURCES
+from .ulx3s import BOARDS as ULX3S_BOARDS
 from .zybo_z7 import BOARDS
 
 __all__ = ["TOP", "BoardBuild", "build_plan", "run_vivado", "write_plan"]
@@ -54,16 +64,20 @@ class BoardBuild(JSONConfig):
     Parameters
     ----------
     board : str
-        ``zybo-z7-10`` or ``zybo-z7-20``.
+        ``zybo-z7-10``, ``zybo-z7-20`` (Vivado build plan), ``ulx3s-85f``,
+        ``ulx3s-45f`` (built here by the open flow).
     lanes, pixels_per_beat, format, checkpoint, model, dsp_lanes, fabric_style
         The core's settings (see :class:`hw.config.CoreConfig`); the board's part sets
         the default DSP lanes.
     clock_mhz : float
-        The core's clock, made by the MMCM from 125 MHz (exactly, or within 0.1 %).
+        The core's clock, made from the board's oscillator (exactly, or within 0.1 %):
+        by an MMCM from 125 MHz on a Zybo, an EHXPLLL from 25 MHz on a ULX3S.
     count : int
         Self-test images in the ROM.
     images : str
         ``auto`` (MNIST test images if found, else stress images), ``mnist``, ``stress``.
+    seed : int
+        nextpnr's placement seed (open flow only).
     """
 
     board: str = "zybo-z7-10"
@@ -77,8 +91,11 @@ class BoardBuild(JSONConfig):
     model: str = ""
     dsp_lanes: int = -1
     fabric_style: str = ""
+    seed: int = 1
 
     def __post_init__(self):
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"--seed must be a non-negative integer, not {self.seed!r}")
         if self.images not in IMAGE_SOURCES:
             raise ConfigError(
                 f"--images must be one of {', '.join(IMAGE_SOURCES)}, not {self.images!r}"
@@ -107,6 +124,20 @@ class BoardBuild(JSONConfig):
 
     def core_config(self):
         return self.request().core_config()
+
+    @property
+    def open_flow(self) -> bool:
+        """Built here by the open ECP5 flow (a ULX3S), not planned for Vivado."""
+        return self.board in ULX3S_BOARDS
+
+    def clock(self):
+        """The dividers of the board's clock generator: :class:`MMCMSettings` (Zybo) or
+        :class:`hw.ecp5_pll.PLLSettings` (ULX3S)."""
+        if self.open_flow:
+            from hw.ecp5_pll import pll_settings
+
+            return pll_settings(self.clock_mhz)
+        return self.mmcm()
 
     def mmcm(self) -> MMCMSettings:
         from hw.mmcm import mmcm_settings
@@ -175,6 +206,10 @@ def _hooks(settings: MMCMSettings) -> dict:
 
 
 def _platform(board: str, *, rtlil: bool = False):
+    if board in ULX3S_BOARDS:
+        from .ulx3s import ulx3s_platform
+
+        return ulx3s_platform(board)
     cls = BOARDS[board]
     if not rtlil:
         return cls()
@@ -215,7 +250,7 @@ def build_plan(build: BoardBuild, *, data_dir=None, rtlil: bool = False, prepare
 
     prepared = _prepared(build, prepared)
     config = prepared.config
-    settings = build.mmcm()
+    settings = build.clock()
     qmodel = prepared.qmodel
     images, source = selftest_images(build.count, build.images, data_dir)
     expected = GoldenModel(qmodel)(images)
@@ -226,22 +261,29 @@ def build_plan(build: BoardBuild, *, data_dir=None, rtlil: bool = False, prepare
     # Amaranth reads overrides from AMARANTH_* variables too; they would make the plan
     # depend on the environment.
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AMARANTH_")}
+    if build.open_flow:
+        from .open_flow import build_options
+
+        options = build_options(TOP, seed=build.seed)
+    else:
+        options = _hooks(settings)
     try:
-        plan = platform.build(top, name=TOP, do_build=False, emit_src=False, **_hooks(settings))
+        plan = platform.build(top, name=TOP, do_build=False, emit_src=False, **options)
     finally:
         os.environ.update(saved)
     manifest = {
         "tool": "lst board bitstream",
         "top": TOP,
         "board": build.board,
-        "part": platform._part,
+        "part": getattr(platform, "_part", None) or f"{platform.device}-{platform.speed}",
         "settings": json.loads(build.to_json()),
         "core": {**json.loads(config.to_json()), "checkpoint": portable_path(config.checkpoint)},
         "checkpoint_sha256": sha256_file(config.checkpoint_path()),
         "clock": settings.to_dict(),
         "images": source,
         "expected_classes": expected.classes.tolist(),
-        "vivado_versions": VIVADO_VERSIONS,
+        "vivado_versions": None if build.open_flow else VIVADO_VERSIONS,
+        "flow": "open (Yosys, nextpnr-ecp5, ecppack)" if build.open_flow else "Vivado",
         "script": f"build_{TOP}.sh",
         "bitstream": f"{TOP}.bit",
         "build_request": prepared.record(),
@@ -250,16 +292,35 @@ def build_plan(build: BoardBuild, *, data_dir=None, rtlil: bool = False, prepare
 
 
 def write_plan(
-    build: BoardBuild, out_dir, *, force: bool = False, data_dir=None, prepared=None
+    build: BoardBuild,
+    out_dir,
+    *,
+    force: bool = False,
+    data_dir=None,
+    prepared=None,
+    ignore_timing: bool = False,
 ) -> dict:
     """Write the build directory for ``build`` to ``out_dir``; return the manifest.
-    ``prepared`` as for :func:`build_plan`."""
+    ``prepared`` as for :func:`build_plan`. For a ULX3S the open flow runs here too;
+    missed routed timing raises :class:`boards.open_flow.TimingError` and writes
+    nothing, unless ``ignore_timing`` (then recorded in the manifest)."""
     from lst.outputs import check_dir, write_dir
 
     check_dir(out_dir, kind="board bitstream", force=force)
     plan, manifest = build_plan(build, data_dir=data_dir, prepared=prepared)
 
     def write(tmp: Path):
+        if build.open_flow:
+            from .open_flow import check_timing, run_build
+
+            summary = run_build(plan, tmp, TOP)
+            manifest["implementation"] = {**summary, "timing_ignored": False}
+            try:
+                check_timing(summary)
+            except LSTError:
+                if not ignore_timing:
+                    raise
+                manifest["implementation"]["timing_ignored"] = True
         digests = {}
         for name, content in sorted(plan.files.items()):
             path = tmp / name
@@ -268,7 +329,10 @@ def write_plan(
             if name.endswith(".sh"):
                 path.chmod(0o755)
             digests[name] = hashlib.sha256(data).hexdigest()
-        manifest["files_sha256"] = digests
+        if build.open_flow:
+            for name in (f"{TOP}.bit", f"{TOP}.report.json"):
+                digests[name] = hashlib.sha256((tmp / name).read_bytes()).hexdigest()
+        manifest["files_sha256"] = dict(sorted(digests.items()))
         (tmp / "board.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
     real = write_dir(out_dir, kind="board bitstream", write=write, force=force)

@@ -1,8 +1,17 @@
-"""``lst board``: Zybo Z7 build plans, MMCM dividers and the self-test's area (torch-free)."""
+"""``lst board``: Zybo Z7 build plans, ULX3S bitstreams and ECP5 place and route (the open
+flow), MMCM dividers and the self-test's area (torch-free)."""
 
 from __future__ import annotations
 
-from lst.cliutil import add_data, add_force, add_json, emit, positive_float, positive_int
+from lst.cliutil import (
+    add_data,
+    add_force,
+    add_json,
+    emit,
+    int_at_least,
+    positive_float,
+    positive_int,
+)
 
 __all__ = ["register"]
 
@@ -32,8 +41,16 @@ def cmd_bitstream(args):
         clock_mhz=args.clock_mhz,
         count=args.count,
         images=args.images,
+        seed=args.seed,
     )
-    manifest = write_plan(build, out, force=args.force, data_dir=args.data_dir, prepared=prepared)
+    manifest = write_plan(
+        build,
+        out,
+        force=args.force,
+        data_dir=args.data_dir,
+        prepared=prepared,
+        ignore_timing=args.ignore_timing,
+    )
     clk = manifest["clock"]
     obj = {
         "out_dir": out,
@@ -48,6 +65,18 @@ def cmd_bitstream(args):
         "build_request": manifest["build_request"],
         "vivado": None,
     }
+    if build.open_flow:
+        impl = obj["implementation"] = manifest["implementation"]
+        obj["bitstream"] = f"{out}/{manifest['bitstream']}"
+        clock = next(iter(impl["clocks"].values()))
+        met = "NOT met (--ignore-timing)" if impl["timing_ignored"] else "met"
+        text = (
+            f"{obj['bitstream']}: {build.board} ({manifest['part']}), {build.lanes} lanes at "
+            f"{clk['f_out_mhz']:g} MHz; routed Fmax {clock['fmax_mhz']:g} MHz, timing {met} "
+            f"(slack {clock['slack_ns']:+.3f} ns); reports in {out}/"
+        )
+        emit(args, obj, text)
+        return
     vivado = vivado_executable() if not args.no_run else None
     if vivado:
         run_vivado(out)
@@ -64,6 +93,47 @@ def cmd_bitstream(args):
             f"run 'cd {out} && ./{manifest['script']}' where Vivado is installed"
         )
     emit(args, obj, text)
+
+
+def cmd_pnr(args):
+    from hw.cli import dry_run, prepare_from_args
+    from lst.outputs import check_dir, write_dir
+
+    from .pnr import place_and_route, record
+
+    device = args.device or "lfe5u-85f"
+    prepared = prepare_from_args(args, "pnr", device=device, clock_mhz=args.clock_mhz)
+    out = args.out or f"build/pnr/{prepared.config.name}_{device}"
+    if dry_run(args, prepared):
+        return
+    check_dir(out, kind="board pnr", force=args.force)
+    result = {}
+
+    def write(tmp):
+        from .open_flow import TimingError, check_timing
+
+        result.update(place_and_route(prepared, tmp, clock_mhz=args.clock_mhz, seed=args.seed))
+        result["timing_ignored"] = False
+        try:
+            check_timing(result)
+        except TimingError:
+            if not args.ignore_timing:
+                raise
+            result["timing_ignored"] = True
+
+    write_dir(out, kind="board pnr", write=write, force=args.force)
+    result["out_dir"] = out
+    if args.record:
+        result["recorded"] = record(result, args.record)
+    p = result["critical_path"] or {}
+    emit(
+        args,
+        result,
+        f"{result['config']} on the {result['device']}: {result['fmax_mhz']:g} MHz after "
+        f"routing ({result['constraint_mhz']:g} MHz constrained), {result['images_per_s']:,} "
+        f"images/s at II {result['initiation_interval']}; worst path {p.get('from')} -> "
+        f"{p.get('to')} ({p.get('logic_levels')} logic levels); in {out}/",
+    )
 
 
 def cmd_clock(args):
@@ -96,7 +166,9 @@ def register(sub):
     from hw.cli import add_request_args
     from hw.config import SUPPORTED_LANES
 
-    board = sub.add_parser("board", help="Zybo Z7: build plans, MMCM clock, self-test area")
+    board = sub.add_parser(
+        "board", help="boards: Zybo Z7 build plans, ULX3S bitstreams, ECP5 place and route"
+    )
     bsub = board.add_subparsers(dest="board_command", required=True, metavar="ACTION")
 
     p = bsub.add_parser(
@@ -116,10 +188,42 @@ def register(sub):
     )
     p.add_argument("--out", default=None, help="build directory (default build/BOARD)")
     p.add_argument("--no-run", action="store_true", help="only write the plan, even with vivado")
+    p.add_argument("--seed", type=int_at_least(0), default=1, help="nextpnr's seed (ULX3S)")
+    p.add_argument(
+        "--ignore-timing",
+        action="store_true",
+        help="ULX3S: keep the bitstream although routed timing misses the clock (recorded)",
+    )
     add_data(p)
     add_force(p)
     add_json(p)
     p.set_defaults(func=cmd_bitstream)
+
+    p = bsub.add_parser(
+        "pnr",
+        help="place and route the core out of context on an ECP5 (open flow): post-route "
+        "Fmax, critical path, utilisation",
+    )
+    add_request_args(p, "pnr")
+    p.add_argument(
+        "--clock-mhz", type=positive_float, default=100.0, help="the clock constraint (MHz)"
+    )
+    p.add_argument("--seed", type=int_at_least(0), default=1, help="nextpnr's seed")
+    p.add_argument(
+        "--ignore-timing",
+        action="store_true",
+        help="keep the result although routed timing misses the constraint (recorded)",
+    )
+    p.add_argument("--out", default=None, help="build directory (default build/pnr/CONFIG_DEVICE)")
+    p.add_argument(
+        "--record",
+        default=None,
+        metavar="DIR",
+        help="add the result to DIR/performance.json and re-render performance.md (docs)",
+    )
+    add_force(p)
+    add_json(p)
+    p.set_defaults(func=cmd_pnr)
 
     p = bsub.add_parser("clock", help="MMCM dividers for a core clock from 125 MHz")
     p.add_argument("--clock-mhz", type=positive_float, default=100.0)

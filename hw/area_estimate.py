@@ -37,7 +37,16 @@ import math
 from .config import CoreConfig
 from .device import RESOURCES
 
-__all__ = ["STATED_ERROR", "TOPS", "errors_table", "estimate", "estimate_errors", "fit", "main"]
+__all__ = [
+    "ECP5_PER_XC7",
+    "STATED_ERROR",
+    "TOPS",
+    "errors_table",
+    "estimate",
+    "estimate_errors",
+    "fit",
+    "main",
+]
 
 #: Least-squares coefficients (``python -m hw.area_estimate`` refits them).
 LUT_COEFFS = (371.715, 3.348, 71.064, 0.303)
@@ -49,6 +58,12 @@ RAMB18_COEFFS = (9.697, 0.025)
 STATED_ERROR = {"LUT_large": 0.08, "LUT": 0.40, "FF": 0.08, "RAMB18_equiv": 0.30}
 #: Designs above this many LUTs are "large" for :data:`STATED_ERROR`.
 LARGE_LUT = 5000
+
+#: ECP5 units per XC7 unit (LUT4 per LUT6, FF, DP16KD per RAMB18, MULT18X18D per
+#: DSP48E1): the most of nextpnr's counts over Yosys's XC7 counts measured for the
+#: 28-, 56- and 112-lane cores (LUT4 2.8–4.0, FF 1.6–2.1, DP16KD 1.0–1.35; one
+#: multiplier per DSP lane), so the ECP5 estimate errs high.
+ECP5_PER_XC7 = {"LUT": 4.0, "FF": 2.1, "RAMB18_equiv": 1.35, "DSP48E1": 1.0}
 
 #: What each top adds to the core, measured once with Yosys at 28 lanes (LUT, FF,
 #: RAMB18 equivalents); the self-test's image ROM comes on top (:func:`estimate`).
@@ -93,11 +108,16 @@ def _core(config: CoreConfig) -> dict[str, int]:
     }
 
 
-def estimate(config: CoreConfig, top: str = "core", *, images: int = 0) -> dict[str, int]:
+def estimate(
+    config: CoreConfig, top: str = "core", *, images: int = 0, family: str = "xc7"
+) -> dict[str, int]:
     """The estimated area of ``config`` inside ``top`` (``core``, ``selftest`` with
-    ``images`` in its ROM, or ``axi``): LUT, FF, RAMB18 equivalents, DSP48E1."""
+    ``images`` in its ROM, or ``axi``): LUT, FF, RAMB18 equivalents, DSP48E1; for an
+    ECP5 (``family="ecp5"``) in its units, by :data:`ECP5_PER_XC7`."""
     if top not in TOPS:
         raise ValueError(f"top must be one of {', '.join(TOPS)}, not {top!r}")
+    if family not in ("xc7", "ecp5"):
+        raise ValueError(f"family must be xc7 or ecp5, not {family!r}")
     area = _core(config)
     extra = TOPS[top]
     if config.weights == "loadable":
@@ -108,6 +128,8 @@ def estimate(config: CoreConfig, top: str = "core", *, images: int = 0) -> dict[
     area["RAMB18_equiv"] += extra[2]
     if top == "selftest":
         area["RAMB18_equiv"] += 2 * math.ceil(784 * images / RAMB36_BYTES)
+    if family == "ecp5":
+        area = {k: math.ceil(v * ECP5_PER_XC7[k]) for k, v in area.items()}
     return area
 
 

@@ -129,6 +129,7 @@ TARGET_OPTIONS = {
     "selftest": ("pixels_per_beat", "board!", "fit"),
     "axi": ("weights", "device", "board", "fit"),
     "zynq": ("weights", "board!", "fit"),
+    "pnr": ("pixels_per_beat", "device", "fit"),
     "simulation": ("pixels_per_beat", "weights", "device"),
 }
 

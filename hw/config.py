@@ -118,7 +118,8 @@ class CoreConfig(JSONConfig):
             )
         from .device import device
 
-        dsp = device(self.device).DSP48E1  # raises on an unknown part
+        part = device(self.device)  # raises on an unknown part
+        dsp = part.DSP48E1
         if self.dsp_lanes == -1:
             object.__setattr__(self, "dsp_lanes", min(self.lanes, dsp))
         if (
@@ -131,7 +132,8 @@ class CoreConfig(JSONConfig):
             )
         if self.dsp_lanes > dsp:
             raise ConfigError(
-                f"dsp_lanes {self.dsp_lanes} exceeds the {dsp} DSP48E1 slices of the {self.device}"
+                f"dsp_lanes {self.dsp_lanes} exceeds the {dsp} {part.label('DSP48E1')} of the "
+                f"{self.device}"
             )
         from .fabric_multiplier import DEFAULT_STYLE, FABRIC_STYLES
 

@@ -15,9 +15,13 @@ The rules, each a one-line :class:`~lst.errors.ConfigError` before anything is w
   format, model, weights, DSP lanes against the device's slices, fabric style);
 * board and device: a known board, a known device, and not a device other than the
   board's;
-* clock: the MMCM's output range and a divider setting within 0.1 % for the self-test
-  (:func:`hw.mmcm.mmcm_settings`), the PS's FCLK range for the Zynq build
-  (:data:`hw.device.FCLK_RANGE_MHZ`), none where the top has no clock of its own;
+* clock: for the self-test, the board's clock generator's output range and a divider
+  setting within 0.1 % (the Zybo's MMCM, :func:`hw.mmcm.mmcm_settings`; the ULX3S's
+  EHXPLLL, :func:`hw.ecp5_pll.pll_settings`); the PS's FCLK range for the Zynq build
+  (:data:`hw.device.FCLK_RANGE_MHZ`); a positive constraint for the out-of-context
+  place and route; none where the top has no clock of its own;
+* the flow: the Zynq build only on a Zynq board, the open place and route only on an
+  ECP5 (nextpnr-xilinx cannot be used here);
 * pixels per beat: 4 for the AXI wrapper (one 32-bit beat); the self-test and the core
   take any of :data:`hw.config.SUPPORTED_PIXELS_PER_BEAT` (a note says when the input
   rate, not the lanes, bounds the interval);
@@ -54,11 +58,16 @@ __all__ = [
 #: fabric clock), or ``None`` (the top takes its clock from outside).
 TARGETS = {
     "core": ("core", None, "the core alone (lst verilog)"),
-    "selftest": ("selftest", "mmcm", "the stand-alone self-test top (lst board bitstream)"),
+    "selftest": ("selftest", "board", "the stand-alone self-test top (lst board bitstream)"),
     "axi": ("axi", None, "the AXI wrapper (lst board axi, lst board driver)"),
     "zynq": ("axi", "fclk", "the AXI wrapper in the Zynq PS design (lst board vivado)"),
+    "pnr": ("core", "constraint", "the core placed and routed out of context (lst board pnr)"),
     "simulation": ("core", None, "the core in simulation (lst verify): no device fit"),
 }
+#: The clock a ``board`` clock is made by, per device family.
+BOARD_CLOCKS = {"xc7": "mmcm", "ecp5": "pll"}
+#: The highest clock constraint ``pnr`` takes (the ECP5 PLL's highest output), MHz.
+MAX_CONSTRAINT_MHZ = 400.0
 #: Pixels per 32-bit AXI4-Stream beat (``boards.zynq.regmap.PIXELS_PER_BEAT``).
 AXI_PIXELS_PER_BEAT = 4
 #: The most images the self-test's ROM may hold.
@@ -132,6 +141,15 @@ class BuildRequest(JSONConfig):
                 f"--device must be one of {', '.join(sorted(DEVICES))}, not {self.device!r}"
             )
         object.__setattr__(self, "device", self.device.lower())
+        family = DEVICES[self.device].family
+        if self.target == "zynq" and family != "xc7":
+            raise ConfigError(f"the Zynq PS build needs a Zynq board, not the {self.board}")
+        if self.target == "pnr" and family != "ecp5":
+            raise ConfigError(
+                f"the open place and route is for ECP5 parts "
+                f"({', '.join(d for d in DEVICES if DEVICES[d].family == 'ecp5')}), not the "
+                f"{self.device}: nextpnr-xilinx has no device database here"
+            )
         if self.target in ("axi", "zynq") and self.pixels_per_beat != AXI_PIXELS_PER_BEAT:
             raise ConfigError(
                 f"the AXI wrapper takes {AXI_PIXELS_PER_BEAT} pixels per 32-bit beat, not "
@@ -163,10 +181,22 @@ class BuildRequest(JSONConfig):
             return
         if mhz <= 0:
             raise ConfigError(f"--clock-mhz must be a positive number, not {mhz!r}")
+        if clock == "board":
+            clock = BOARD_CLOCKS[DEVICES[self.device].family]
         if clock == "mmcm":
             from .mmcm import mmcm_settings
 
             mmcm_settings(mhz)  # the MMCM's range and a divider setting, or a clear error
+        elif clock == "pll":
+            from .ecp5_pll import pll_settings
+
+            pll_settings(mhz)  # the EHXPLLL's range and a divider setting
+        elif clock == "constraint":
+            if mhz > MAX_CONSTRAINT_MHZ:
+                raise ConfigError(
+                    f"--clock-mhz {mhz:g}: above {MAX_CONSTRAINT_MHZ:g} MHz, the most an "
+                    "ECP5 PLL makes"
+                )
         else:
             lo, hi = FCLK_RANGE_MHZ
             if not lo <= mhz <= hi:
@@ -258,7 +288,8 @@ def _over(estimate: dict, dev) -> list[str]:
 def _estimate(request: BuildRequest) -> dict:
     from .area_estimate import estimate
 
-    return estimate(request.core_config(), request.top, images=request.images)
+    family = DEVICES[request.device].family
+    return estimate(request.core_config(), request.top, images=request.images, family=family)
 
 
 def fit_suggestion(request: BuildRequest) -> str:
@@ -315,7 +346,7 @@ def prepare(request: BuildRequest) -> Build:
     over = _over(est, dev)
     if over and request.checks_fit and not request.ignore_fit:
         cap = dev.capacity()
-        needs = ", ".join(f"{est[k]:,} {_unit(k)} (it has {cap[k]:,})" for k in over)
+        needs = ", ".join(f"{est[k]:,} {_unit(dev, k)} (it has {cap[k]:,})" for k in over)
         what = f"{config.lanes} lanes, {config.format}, {config.model}"
         if request.target == "selftest":
             what += f", {request.images} images"
@@ -348,7 +379,6 @@ def prepare(request: BuildRequest) -> Build:
     )
 
 
-def _unit(resource: str) -> str:
-    return {"LUT": "LUTs", "FF": "flip-flops", "RAMB18_equiv": "RAMB18", "DSP48E1": "DSP48E1"}[
-        resource
-    ]
+def _unit(dev, resource: str) -> str:
+    name = dev.label(resource)
+    return {"LUT": f"{name}s", "FF": "flip-flops"}.get(resource, name)

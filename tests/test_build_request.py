@@ -31,11 +31,18 @@ COMMANDS = {
     "board vivado": ["board", "vivado"],
     "board axi": ["board", "axi"],
     "board driver": ["board", "driver"],
+    "board pnr": ["board", "pnr"],
 }
 #: Options a command has, where not every command has them.
-CLOCK = {"board bitstream": "--clock-mhz", "board vivado": "--fclk-mhz"}
-HAS_DEVICE = {"verilog", "board axi", "board driver"}
-HAS_PPB = {"verilog", "board bitstream"}
+CLOCK = {"board bitstream": "--clock-mhz", "board vivado": "--fclk-mhz", "board pnr": "--clock-mhz"}
+HAS_DEVICE = {"verilog", "board axi", "board driver", "board pnr"}
+HAS_PPB = {"verilog", "board bitstream", "board pnr"}
+#: The open place and route works on an ECP5 (default the LFE5U-85F): where a rule needs
+#: a device that a request exceeds, it gets the smaller LFE5U-45F, or more DSP lanes.
+PNR_OPTIONS = {
+    "fit": ["--device", "lfe5u-45f"],
+    "dsp lanes over the device": ["--lanes", "196", "--dsp-lanes", "160"],
+}
 
 #: rule -> (options, the error's pattern); "{clock}" is the command's clock option.
 #: A command without the rule's option must refuse the option itself (argparse, exit 2).
@@ -48,14 +55,16 @@ RULES = {
     ),
     "fit": (
         ["--lanes", "196"],
-        r"\(196 lanes, q5\.7, lst1(, 64 images)?\) does not fit the XC7Z010: it needs an "
-        r"estimated [\d,]+ LUTs \(it has 17,600\) by the pre-synthesis estimate of "
-        r"hw\.area_estimate; --lanes 112 fits, or --(board zybo-z7-20|device xc7z020) "
-        r"\(XC7Z020\) fits; --ignore-fit builds it anyway$",
+        r"\(196 lanes, q5\.7, lst1(, 64 images)?\) does not fit the (XC7Z010|LFE5U-45F): it "
+        r"needs an estimated [\d,]+ LUT4?s \(it has (17,600|43,848)\) by the pre-synthesis "
+        r"estimate of hw\.area_estimate; --lanes 112 fits, or "
+        r"--(board zybo-z7-20|device xc7z020|device lfe5u-85f) \((XC7Z020|LFE5U-85F)\) fits; "
+        r"--ignore-fit builds it anyway$",
     ),
     "dsp lanes over the device": (
         ["--lanes", "112", "--dsp-lanes", "100"],
-        r"dsp_lanes 100 exceeds the 80 DSP48E1 slices of the xc7z010$",
+        r"dsp_lanes (100 exceeds the 80 DSP48E1 of the xc7z010|160 exceeds the 156 MULT18X18D "
+        r"of the lfe5u-85f)$",
     ),
     "format name": (["--format", "q5"], r"q5"),
     "format width": (["--format", "q10.10"], r"q10\.10"),
@@ -66,6 +75,7 @@ RULES = {
     "lane count": (["--lanes", "3"], r"argument --lanes: invalid choice: 3"),
     "clock too fast": (["{clock}", "900"], r"900"),
     "clock too slow": (["{clock}", "1"], r"\b1\b"),
+    "a flow on another family's part": (["{family}"], r"ECP5 parts|needs a Zynq board"),
     "board against device": (
         ["--board", "zybo-z7-10", "--device", "xc7z020"],
         r"--device xc7z020 is not the zybo-z7-10's part \(xc7z010\)$",
@@ -81,8 +91,10 @@ RULES = {
 #: Which commands have each rule's options (the others must refuse the option).
 APPLIES = {
     "clock too fast": set(CLOCK),
-    "clock too slow": set(CLOCK),
-    "board against device": HAS_DEVICE,
+    # A 1 MHz constraint is a legal request to the placer; the board clocks refuse it.
+    "clock too slow": {"board bitstream", "board vivado"},
+    "a flow on another family's part": {"board vivado", "board pnr"},
+    "board against device": HAS_DEVICE - {"board pnr"},  # no --board: a bare part
     "pixels per beat": HAS_PPB,
     "self-test images": {"board bitstream"},
     "self-test images over the block RAM": {"board bitstream"},
@@ -98,17 +110,35 @@ def _run(argv, capsys) -> tuple[int, str, str]:
     return rc, out, err
 
 
-def _argv(command: str, options: list[str], out: Path) -> list[str]:
+#: Each command's request on a part of the other family.
+FAMILY = {
+    "board vivado": ["--board", "ulx3s-85f"],
+    "board pnr": ["--device", "xc7z010"],
+}
+
+
+def _argv(command: str, options: list[str], out: Path, rule: str = "") -> list[str]:
     options = [CLOCK.get(command, "--clock-mhz") if o == "{clock}" else o for o in options]
+    if "{family}" in options:
+        options = FAMILY.get(command, ["--family"])
+    if command == "board pnr":
+        options = [*options, *PNR_OPTIONS.get(rule, [])]
     return [*COMMANDS[command], *options, "--out", str(out)]
 
 
-@pytest.mark.parametrize("rule", RULES)
-@pytest.mark.parametrize("command", COMMANDS)
+def _cases():
+    for command in COMMANDS:
+        for rule in RULES:
+            # The placer takes a 1 MHz constraint: a request, not an error (not run here).
+            if not (command == "board pnr" and rule == "clock too slow"):
+                yield command, rule
+
+
+@pytest.mark.parametrize(("command", "rule"), list(_cases()))
 def test_every_command_refuses_every_bad_request(command, rule, tmp_path, capsys):
     options, pattern = RULES[rule]
     out = tmp_path / "out"
-    rc, stdout, stderr = _run(_argv(command, options, out), capsys)
+    rc, stdout, stderr = _run(_argv(command, options, out, rule), capsys)
     assert rc == 2, stderr
     assert stdout == ""
     assert not out.exists()  # nothing written
@@ -126,6 +156,8 @@ def test_the_same_rule_gives_the_same_message_in_every_command(rule, tmp_path, c
     options, _ = RULES[rule]
     lines = set()
     for command in COMMANDS:
+        if command in ("board pnr",) and rule in PNR_OPTIONS:
+            continue  # the ECP5's multiplier count: the same rule, another limit
         _, _, err = _run(_argv(command, options, tmp_path / command), capsys)
         lines.add(err.strip().splitlines()[-1].split("error: ", 1)[-1])
     assert len(lines) == 1, lines
@@ -147,9 +179,11 @@ def test_every_command_accepts_the_defaults_and_records_the_request(command, tmp
     assert record["request"]["checkpoint"] == "models/lst1.safetensors"  # names no machine
     ppb = AXI_PIXELS_PER_BEAT if command in ("board vivado", "board axi", "board driver") else 1
     assert record["request"]["pixels_per_beat"] == ppb
+    part = "LFE5U-85F" if command == "board pnr" else "XC7Z010"
+    assert record["fit"]["device"] == part
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "board pnr"])
 def test_196_lanes_q5_7_fit_the_xc7z020_only(command, tmp_path, capsys):
     bigger = ["--device", "xc7z020"] if command in HAS_DEVICE else ["--board", "zybo-z7-20"]
     record = _dry(command, ["--lanes", "196", *bigger], tmp_path, capsys)
@@ -161,6 +195,8 @@ def test_196_lanes_q5_7_fit_the_xc7z020_only(command, tmp_path, capsys):
 @pytest.mark.parametrize("command", COMMANDS)
 def test_ignore_fit_and_allow_saturation_are_recorded(command, tmp_path, capsys):
     options = ["--lanes", "196", "--format", "q1.10", "--ignore-fit", "--allow-saturation"]
+    if command == "board pnr":
+        options += ["--device", "lfe5u-45f"]
     record = _dry(command, options, tmp_path, capsys)
     assert record["fit"]["ignored"] and not record["fit"]["fits"]
     assert record["quantization"]["saturated"] == 43
@@ -246,14 +282,21 @@ def test_simulation_has_no_fit_rule():
 
 
 def test_board_table_matches_the_platforms():
+    from boards.ulx3s import BOARDS as ULX3S
     from boards.zybo_z7 import BOARDS
     from boards.zynq.regmap import PIXELS_PER_BEAT
     from boards.zynq.vivado import BOARD_PARTS
+    from hw.device import DEVICES
 
-    assert set(BOARDS) == set(BOARD_DEVICES) == set(BOARD_PARTS)
+    assert set(BOARDS) | set(ULX3S) == set(BOARD_DEVICES)
+    assert set(BOARDS) == set(BOARD_PARTS)
     for board, dev in BOARD_DEVICES.items():
-        assert BOARDS[board].device == dev
-        assert BOARD_PARTS[board][0].startswith(dev)
+        platform = (BOARDS | ULX3S)[board]
+        assert platform.device.lower() == dev
+        assert DEVICES[dev].family == ("xc7" if board in BOARDS else "ecp5")
+        assert platform.speed.lstrip("-") == DEVICES[dev].speed.lstrip("-")
+    for board, (part, _) in BOARD_PARTS.items():
+        assert part.startswith(BOARD_DEVICES[board])
     assert PIXELS_PER_BEAT == AXI_PIXELS_PER_BEAT
 
 

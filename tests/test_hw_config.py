@@ -20,7 +20,7 @@ def test_json_round_trip():
         ({"pixels_per_beat": 5}, "pixels_per_beat must be one of"),
         ({"format": "q5,7"}, "bad fixed-point format"),
         ({"lanes": 28, "dsp_lanes": 29}, "dsp_lanes must be between 0 and lanes \\(28\\), not 29"),
-        ({"lanes": 112, "dsp_lanes": 81}, "dsp_lanes 81 exceeds the 80 DSP48E1 slices"),
+        ({"lanes": 112, "dsp_lanes": 81}, "dsp_lanes 81 exceeds the 80 DSP48E1 of the xc7z010"),
         ({"device": "xc7a35t"}, "unknown device 'xc7a35t'"),
         ({"fabric_style": "wallace"}, "fabric_style must be one of booth"),
     ],
