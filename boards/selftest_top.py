@@ -11,7 +11,6 @@ from hw.ecp5_pll import PLLSettings
 from hw.mmcm import MMCMSettings
 
 from .clock_reset import ClockReset
-from .pll_clock_reset import PLLClockReset
 from .selftest import SelfTest
 
 __all__ = ["SelfTestTop"]
@@ -65,11 +64,7 @@ class SelfTestTop(Elaboratable):
             return buf.i if direction == "i" else buf.o
 
         pins = getattr(platform, "SELFTEST_PINS", ZYBO_PINS)
-        if isinstance(self.settings, PLLSettings):
-            clocking = PLLClockReset(self.settings)
-        else:
-            clocking = ClockReset(self.settings)
-        m.submodules.clkgen = clocking
+        m.submodules.clkgen = clocking = ClockReset(self.settings)
         m.domains.sync = cd_sync = ClockDomain("sync")
         m.d.comb += [
             cd_sync.clk.eq(clocking.clk),
