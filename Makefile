@@ -79,12 +79,15 @@ install: $(VENV)/.installed
 # configuration are serialized by a lock (sim/build_cache.py). JOBS=1 runs in one process.
 JOBS ?= 2
 XDIST = $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadfile)
+# DURATIONS=N lists the N slowest tests (docs/testing.md; CI shows 25).
+DURATIONS ?=
+TIMES = $(if $(DURATIONS),--durations=$(DURATIONS))
 
 test: $(VENV)/.installed
-	$(PYTEST) -m "not slow" $(XDIST)
+	$(PYTEST) -m "not slow" $(XDIST) $(TIMES)
 
 test-slow: $(VENV)/.installed
-	$(PYTEST) -m slow $(XDIST)
+	$(PYTEST) -m slow $(XDIST) $(TIMES)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
