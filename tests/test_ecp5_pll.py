@@ -27,7 +27,9 @@ def test_known_settings(mhz, dividers):
     assert s.parameters()["CLKOP_CPHASE"] == s.clkop_div - 1
 
 
-@pytest.mark.parametrize("mhz", [3.125, 12.5, 33.333333, 66.666667, 87.5, 133.333333, 200, 325, 400])
+@pytest.mark.parametrize(
+    "mhz", [3.125, 12.5, 33.333333, 66.666667, 87.5, 133.333333, 200, 325, 400]
+)
 def test_every_setting_is_within_the_limits(mhz):
     s = pll_settings(mhz)
     lim = LIMITS_ECP5
