@@ -117,8 +117,11 @@ def run_build(plan, directory: Path, name: str) -> dict:
             ["sh", f"{plan.script}.sh"], cwd=directory, env=tool_env(), stdout=out, stderr=out
         )
     if r.returncode != 0:
-        tail = " ".join(log.read_text().strip().splitlines()[-3:])[-400:]
-        raise LSTError(f"the open flow failed (exit {r.returncode}; see {log}): {tail}")
+        # The directory is discarded with the failure: the message carries the tools'
+        # own error lines (e.g. nextpnr's when the design does not fit the part).
+        lines = log.read_text().strip().splitlines()
+        errors = [ln.strip() for ln in lines if "ERROR" in ln.upper()] or lines[-3:]
+        raise LSTError(f"the open flow failed (exit {r.returncode}): {' '.join(errors)[:600]}")
     return read_report(directory, name)
 
 

@@ -163,3 +163,25 @@ def test_recording_needs_a_report(tmp_path):
 
     with pytest.raises(LSTError, match="run 'lst report' first"):
         record(_pnr_row(28, 104.6), tmp_path)
+
+
+def test_a_failing_tool_is_one_line_with_its_error(tmp_path, monkeypatch):
+    """A design the placer cannot fit (or any tool failure) is reported with the tool's
+    own error line, not a path into the discarded build directory."""
+    from boards.open_flow import run_build
+    from lst.errors import LSTError
+
+    class Plan:
+        script = "build_x"
+
+        def extract(self, root):
+            (tmp_path / "build_x.sh").write_text(
+                "echo 'Info: packing'\necho 'ERROR: Unable to place cell MULT18X18D_156' >&2\n"
+                "exit 1\n"
+            )
+
+    with pytest.raises(LSTError) as e:
+        run_build(Plan(), tmp_path, "x")
+    assert (
+        str(e.value) == "the open flow failed (exit 1): ERROR: Unable to place cell MULT18X18D_156"
+    )
