@@ -53,8 +53,8 @@ TRAIN_FORCE  = $(if $(filter models models/ ./models ./models/,$(TRAIN_OUT)),--f
 
 help:
 	@echo "make install      create .venv and install the project with its dev extras"
-	@echo "make test         run the test suite (minutes)"
-	@echo "make test-slow    run the long regressions as well"
+	@echo "make test         run the test suite (about 6 min warm, 8 cold, on 2 cores; docs/testing.md)"
+	@echo "make test-slow    the long regressions (about 8.5 min); CI: docs/testing.md (26 min in all)"
 	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/verilog/ (MODEL= CHECKPOINT= LANES= FORMAT= PPB= DSP_LANES= IGNORE_FIT=1)"
 	@echo "make vivado       Zynq PS block design + wrapper + driver for Vivado under $(BUILD)/vivado-BOARD (BOARD= FCLK_MHZ= FORCE=1)"
 	@echo "make bitstream    self-test under $(BUILD)/BOARD: Zybo: Vivado build plan (runs it if vivado is on PATH); BOARD=ulx3s-85f: the bitstream, open flow (LANES= FORMAT= CLOCK_MHZ= SEED= FORCE=1)"
