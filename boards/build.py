@@ -223,32 +223,19 @@ def _platform(board: str, *, rtlil: bool = False):
     return WithRTLIL()
 
 
-def _prepared(build: BoardBuild, prepared):
-    """``prepared`` (a :class:`hw.request.Build` of ``build``), or ``build`` checked by
-    :func:`hw.request.prepare` (saturation and fit refused)."""
-    from hw.request import prepare
-
-    if prepared is None:
-        return prepare(build.request())
-    req = prepared.request
-    if req != build.request(allow_saturation=req.allow_saturation, ignore_fit=req.ignore_fit):
-        raise ValueError("the prepared build request is not this board build's")
-    return prepared
-
-
 def build_plan(build: BoardBuild, *, data_dir=None, rtlil: bool = False, prepared=None):
     """The Amaranth build plan and a manifest (without file digests) for ``build``;
     with ``rtlil``, the plan also holds the design as RTLIL (``lst_selftest.il``).
     ``prepared``: ``build``'s checked request (:func:`hw.request.prepare`), else it is
     checked here."""
-    from hw.request import portable_path
+    from hw.request import portable_path, prepared_for
     from quant.golden import GoldenModel
     from quant.quantize import sha256_file
 
     from .images import selftest_images
     from .selftest_top import SelfTestTop
 
-    prepared = _prepared(build, prepared)
+    prepared = prepared_for(build.request(), prepared)
     config = prepared.config
     settings = build.clock()
     qmodel = prepared.qmodel

@@ -15,7 +15,7 @@ What this module adds to Amaranth's plan:
   constraint (nextpnr itself is told ``--timing-allow-fail`` so that the report is
   written either way). Every clock must carry a constraint: nextpnr checks an
   unconstrained clock against a 12 MHz default and calls it met;
-* a Yosys workaround (:data:`SYNTH_WORKAROUND`): ``synth_ecp5`` of Yosys 0.70 maps LUTs
+* a Yosys workaround (:func:`synth_workaround`): ``synth_ecp5`` of Yosys 0.70 maps LUTs
   with ``abc9``, whose re-integration step stops on these designs with
   ``Assert 'GetSize(conn.first) == GetSize(conn.second)' failed in kernel/rtlil.cc``
   (``docs/implementation.md``); the plan's synthesis script stops before ``map_luts``,
@@ -35,13 +35,13 @@ from pathlib import Path
 from lst.errors import ConfigError, LSTError
 
 __all__ = [
-    "SYNTH_WORKAROUND",
     "TOOLS",
     "TimingError",
     "build_options",
     "check_timing",
     "read_report",
     "run_build",
+    "synth_workaround",
     "tool_env",
 ]
 
@@ -59,7 +59,7 @@ PACKAGES = {
 }
 
 
-def SYNTH_WORKAROUND(name: str) -> dict:
+def synth_workaround(name: str) -> dict:
     """The plan overrides that replace ``synth_ecp5``'s ``abc9`` LUT mapping with
     ``abc -lut 4:7`` (see the module docstring)."""
     return {
@@ -102,7 +102,7 @@ def build_options(name: str, *, seed: int) -> dict:
         raise ConfigError(f"--seed must be a non-negative integer, not {seed!r}")
     return {
         "nextpnr_opts": f"--seed {seed} --timing-allow-fail --report {name}.report.json",
-        **SYNTH_WORKAROUND(name),
+        **synth_workaround(name),
     }
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "BuildRequest",
     "portable_path",
     "prepare",
+    "prepared_for",
 ]
 
 #: What each target builds: (the top the area estimate adds, its clock, description).
@@ -382,3 +383,16 @@ def prepare(request: BuildRequest) -> Build:
 def _unit(dev, resource: str) -> str:
     name = dev.label(resource)
     return {"LUT": f"{name}s", "FF": "flip-flops"}.get(resource, name)
+
+
+def prepared_for(request: BuildRequest, prepared: Build | None = None) -> Build:
+    """``prepared`` when it is ``request``'s (its overrides aside), else
+    :func:`prepare`'s check of ``request``: a library builder given a command's checked
+    build uses it, and checks the request itself otherwise."""
+    if prepared is None:
+        return prepare(request)
+    flags = {"allow_saturation": prepared.request.allow_saturation,
+             "ignore_fit": prepared.request.ignore_fit}  # fmt: skip
+    if prepared.request != request.replace(**flags):
+        raise ValueError("the prepared build is not this build's request")
+    return prepared

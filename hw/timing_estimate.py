@@ -39,8 +39,8 @@ NET_DELAY_NS = (0.35, 0.75)
 _SEQUENTIAL = ("FD", "RAMB", "DSP48E1", "SRL", "RAM")
 #: Connections with no routed net: the carry chain, and a slice's LUTs into its MUXF7/F8.
 _DEDICATED = {("CARRY4", "CO", "CARRY4", "CI"), ("MUXF7", "O", "MUXF8", "I0"),
-              ("MUXF7", "O", "MUXF8", "I1"), ("LUT6", "O", "MUXF7", "I0"),
-              ("LUT6", "O", "MUXF7", "I1")}  # fmt: skip
+              ("MUXF7", "O", "MUXF8", "I1"), ("LUT", "O", "MUXF7", "I0"),
+              ("LUT", "O", "MUXF7", "I1")}  # fmt: skip
 
 _ARC = re.compile(r"\(\s*(\w+)(?:\[(\d+)\])?\s*[*=]>\s*(\w+)(?:\[(\d+)\])?\s*\)\s*=\s*(\d+)\s*;")
 _CLK_ARC = re.compile(r"\(\s*posedge\s+\w+\s*=>\s*\(\s*(\w+)\s*:[^)]*\)\s*\)\s*=\s*(\d+)\s*;")
@@ -166,9 +166,9 @@ def critical_path(netlist: dict | str | Path, top: str = "lst_core") -> dict:
         if src is None:
             return net_ps  # a top input: registered outside
         kind = cells[src[0]]["type"]
-        dedicated = (kind, src[1], cell["type"], port) in _DEDICATED or (
-            kind.startswith("LUT") and cell["type"] == "MUXF7" and port in ("I0", "I1")
-        )
+        # LUT1 … LUT6 feed a slice's MUXF7 alike.
+        kind = "LUT" if kind.startswith("LUT") else kind
+        dedicated = (kind, src[1], cell["type"], port) in _DEDICATED
         return 0 if dedicated else net_ps
 
     results = []

@@ -301,16 +301,12 @@ def write_vivado(build: VivadoBuild, out_dir, *, force: bool = False, prepared=N
     """Write the build directory (see the module docstring); return its manifest.
     ``prepared``: ``build``'s checked request (:func:`hw.request.prepare`), else it is
     checked here (saturation and fit refused)."""
-    from hw.request import prepare
+    from hw.request import prepared_for
 
     from .generate import generate
     from .package import write_driver_files
 
-    if prepared is None:
-        prepared = prepare(build.request())
-    req = prepared.request
-    if req != build.request(allow_saturation=req.allow_saturation, ignore_fit=req.ignore_fit):
-        raise ValueError("the prepared build request is not this Vivado build's")
+    prepared = prepared_for(build.request(), prepared)
     config = prepared.config
     inputs = [config.checkpoint_path()]
     check_dir(out_dir, kind=KIND, inputs=inputs, force=force)
