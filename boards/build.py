@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from hw.mmcm import MMCMSettings
+from hw.fpga.mmcm import MMCMSettings
 from lst.errors import ConfigError, LSTError
 from lst.jsonconfig import JSONConfig
 
@@ -67,7 +67,7 @@ class BoardBuild(JSONConfig):
         ``zybo-z7-10``, ``zybo-z7-20`` (Vivado build plan), ``ulx3s-85f``,
         ``ulx3s-45f`` (built here by the open flow).
     lanes, pixels_per_beat, format, checkpoint, model, dsp_lanes, fabric_style
-        The core's settings (see :class:`hw.config.CoreConfig`); the board's part sets
+        The core's settings (see :class:`hw.plan.config.CoreConfig`); the board's part sets
         the default DSP lanes.
     clock_mhz : float
         The core's clock, made from the board's oscillator (exactly, or within 0.1 %):
@@ -132,15 +132,15 @@ class BoardBuild(JSONConfig):
 
     def clock(self):
         """The dividers of the board's clock generator: :class:`MMCMSettings` (Zybo) or
-        :class:`hw.ecp5_pll.PLLSettings` (ULX3S)."""
+        :class:`hw.fpga.ecp5_pll.PLLSettings` (ULX3S)."""
         if self.open_flow:
-            from hw.ecp5_pll import pll_settings
+            from hw.fpga.ecp5_pll import pll_settings
 
             return pll_settings(self.clock_mhz)
         return self.mmcm()
 
     def mmcm(self) -> MMCMSettings:
-        from hw.mmcm import mmcm_settings
+        from hw.fpga.mmcm import mmcm_settings
 
         return mmcm_settings(self.clock_mhz)
 

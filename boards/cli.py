@@ -137,7 +137,7 @@ def cmd_pnr(args):
 
 
 def cmd_clock(args):
-    from hw.mmcm import mmcm_settings
+    from hw.fpga.mmcm import mmcm_settings
 
     s = mmcm_settings(args.clock_mhz, tolerance=args.tolerance)
     d = s.to_dict()
@@ -164,7 +164,7 @@ def cmd_report(args):
 
 def register(sub):
     from hw.cli import add_request_args
-    from hw.config import SUPPORTED_LANES
+    from hw.plan.config import SUPPORTED_LANES
 
     board = sub.add_parser(
         "board", help="boards: Zybo Z7 build plans, ULX3S bitstreams, ECP5 place and route"

@@ -8,8 +8,8 @@ from amaranth import Instance, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.ecp5_pll import PLLSettings
-from hw.mmcm import MMCMSettings
+from hw.fpga.ecp5_pll import PLLSettings
+from hw.fpga.mmcm import MMCMSettings
 
 from .reset_control import ResetControl
 
@@ -32,7 +32,7 @@ class ClockReset(wiring.Component):
     Parameters
     ----------
     settings : MMCMSettings or PLLSettings
-        The dividers (:func:`hw.mmcm.mmcm_settings`, :func:`hw.ecp5_pll.pll_settings`).
+        The dividers (:func:`hw.fpga.mmcm.mmcm_settings`, :func:`hw.fpga.ecp5_pll.pll_settings`).
     hold_cycles : int
         Cycles of reset after lock (see :class:`ResetControl`).
 

@@ -124,7 +124,7 @@ def place_and_route(prepared, directory, *, clock_mhz: float = 100.0, seed: int 
     device) out of context in ``directory``; return the summary (see the module
     docstring) with images/s at the routed Fmax."""
     from hw.core import LSTCore
-    from hw.device import device
+    from hw.fpga.device import device
 
     config = prepared.config
     dev = device(config.device)
@@ -160,9 +160,9 @@ def place_and_route(prepared, directory, *, clock_mhz: float = 100.0, seed: int 
 def record(summary: dict, out_dir="docs", *, force: bool = False) -> dict:
     """Add ``summary`` (replacing the row of the same configuration and device) to the
     ``pnr`` section of ``out_dir/performance.json`` and re-render ``performance.md``
-    (``force``: as for :func:`hw.report.write_report`)."""
-    from hw.report import write_report
+    (``force``: as for :func:`report.performance.write_report`)."""
     from lst.errors import LSTError
+    from report.performance import write_report
 
     perf = Path(out_dir) / "performance.json"
     base = json.loads(perf.read_text()) if perf.exists() else None

@@ -1,9 +1,9 @@
 """``lst board report``: Yosys area of the self-test top beside the core's.
 
 Both are synthesized here in the same run (Yosys ``synth_xilinx``, as ``lst report``
-does for the core) and checked against the device table of :mod:`hw.device`. The rows
+does for the core) and checked against the device table of :mod:`hw.fpga.device`. The rows
 are added to ``docs/performance.json`` and ``performance.md`` is re-rendered by
-:func:`hw.report.write_report`.
+:func:`report.performance.write_report`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hw.device import device, fits, utilisation
+from hw.fpga.device import device, fits, utilisation
 from lst.errors import LSTError
 
 from .build import TOP, BoardBuild, build_plan
@@ -33,7 +33,7 @@ def _row(design: str, area: dict, dev: str) -> dict:
 
 def top_area(build: BoardBuild, work: Path) -> tuple[dict, dict]:
     """Synthesize the self-test top of ``build``; return its area and the plan's manifest."""
-    from hw.report import area
+    from report.synthesis import area
 
     plan, manifest = build_plan(build, rtlil=True)
     work.mkdir(parents=True, exist_ok=True)
@@ -58,8 +58,8 @@ def describe(build: BoardBuild, images: str, clock_mhz: float) -> str:
 def measure(*, lanes: int = 28, work="build/board-report") -> dict:
     """Synthesize the core and the Zybo Z7-10 self-test top at ``lanes`` lanes; return
     the ``board_tops`` section of the report."""
-    from hw.report import area
     from hw.verilog import generate_cached
+    from report.synthesis import area
 
     work = Path(work)
     build = BoardBuild(board="zybo-z7-10", lanes=lanes)
@@ -81,7 +81,7 @@ def measure(*, lanes: int = 28, work="build/board-report") -> dict:
 
 def write(tops: dict, out_dir) -> dict:
     """Add ``tops`` to ``out_dir/performance.json`` and re-render ``performance.md``."""
-    from hw.report import write_report
+    from report.performance import write_report
 
     out_dir = Path(out_dir)
     perf = out_dir / "performance.json"

@@ -13,8 +13,8 @@ from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.config import CLASSES, CoreConfig
 from hw.core import LSTCore
+from hw.plan.config import CLASSES, CoreConfig
 from quant.golden import InferenceResult, check_images
 from quant.quantize import QuantizedLST
 from quant.rom import to_unsigned

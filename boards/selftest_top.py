@@ -7,8 +7,8 @@ from amaranth import Cat, ClockDomain, Elaboratable, Module, Signal
 from amaranth.lib import io
 from amaranth.lib.cdc import FFSynchronizer
 
-from hw.ecp5_pll import PLLSettings
-from hw.mmcm import MMCMSettings
+from hw.fpga.ecp5_pll import PLLSettings
+from hw.fpga.mmcm import MMCMSettings
 
 from .clock_reset import ClockReset
 from .selftest import SelfTest

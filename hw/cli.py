@@ -20,7 +20,7 @@ def cmd_quantize(args):
     from lst.outputs import check_dir
     from quant.cli import quantize_for_command
 
-    from .load_image import write_quantized_model
+    from .plan.load_image import write_quantized_model
 
     # Refuse a bad --out before any work.
     check_dir(args.out, kind="quantize", inputs=[args.checkpoint], force=args.force)
@@ -95,7 +95,7 @@ def cmd_verilog(args):
 def lane_list(text: str) -> list[int]:
     import argparse
 
-    from .config import SUPPORTED_LANES
+    from .plan.config import SUPPORTED_LANES
 
     try:
         lanes = [int(v) for v in text.split(",")]
@@ -112,7 +112,7 @@ def lane_list(text: str) -> list[int]:
 def model_list(text: str) -> list[str]:
     import argparse
 
-    from .config import SUPPORTED_MODELS
+    from .plan.config import SUPPORTED_MODELS
 
     models = [v.strip() for v in text.split(",")]
     bad = [m for m in models if m not in SUPPORTED_MODELS]
@@ -141,15 +141,16 @@ def add_request_args(p, target: str, *, weights: str = "baked") -> None:
     from lst.cliutil import int_at_least
     from quant.cli import add_quantize_args
 
-    from .config import (
+    from .fpga.device import BOARD_DEVICES, DEVICES
+    from .plan.config import (
         DEFAULT_DEVICE,
+        DEFAULT_STYLE,
+        FABRIC_STYLES,
         SUPPORTED_LANES,
         SUPPORTED_MODELS,
         SUPPORTED_PIXELS_PER_BEAT,
         WEIGHT_MODES,
     )
-    from .device import BOARD_DEVICES, DEVICES
-    from .fabric_multiplier import DEFAULT_STYLE, FABRIC_STYLES
 
     options = TARGET_OPTIONS[target]
     p.add_argument(

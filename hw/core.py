@@ -11,21 +11,21 @@ from quant.contract import logit_format
 from quant.quantize import QuantizedLST, quantize_checkpoint
 from quant.rom import pack_words
 
-from .activation_buffers import ActivationBuffers, destination_layout
-from .argmax import Argmax, result_layout
-from .column_pass import ColumnPass
-from .config import CLASSES, CoreConfig
-from .lane_capture import LaneCapture
-from .lane_drain import LaneDrain
-from .mac_array import MacArray
-from .operand_router import OperandRouter
-from .output_layer import OutputLayer
-from .pixel_buffer import PixelBuffer
-from .rom_images import RomImages
-from .row_pass import RowPass
-from .sequencer import Sequencer
-from .tanh_unit import TanhUnit
-from .weight_loader import WeightLoader
+from .components.activation_buffers import ActivationBuffers, destination_layout
+from .components.argmax import Argmax, result_layout
+from .components.column_pass import ColumnPass
+from .components.lane_capture import LaneCapture
+from .components.lane_drain import LaneDrain
+from .components.mac_array import MacArray
+from .components.operand_router import OperandRouter
+from .components.output_layer import OutputLayer
+from .components.pixel_buffer import PixelBuffer
+from .components.row_pass import RowPass
+from .components.sequencer import Sequencer
+from .components.tanh_unit import TanhUnit
+from .components.weight_loader import WeightLoader
+from .plan.config import CLASSES, CoreConfig
+from .plan.rom_images import RomImages
 
 __all__ = ["LSTCore"]
 
@@ -59,9 +59,9 @@ class LSTCore(wiring.Component):
         pass and then waits.
     load_valid : In(1), load_data : In(32), load_restart : In(1), load_count : Out(32),
     load_crc : Out(32)
-        ``config.weights == "loadable"`` only: the load image (:mod:`hw.load_image`),
+        ``config.weights == "loadable"`` only: the load image (:mod:`hw.plan.load_image`),
         one word per beat, into the weight, bias, output-bias and table memories
-        (:class:`~hw.weight_loader.WeightLoader`; no backpressure: a word per cycle
+        (:class:`~hw.components.weight_loader.WeightLoader`; no backpressure: a word per cycle
         with ``load_valid``); ``load_restart`` goes back to its first
         word; ``load_count`` and ``load_crc`` are the words accepted since and their
         CRC-32. Load only while no image is in the core (the AXI wrapper refuses
@@ -166,7 +166,7 @@ class LSTCore(wiring.Component):
         w_rd = wrom.read_port()
         if self.loadable:
             # Load port: one value per word, the loader decodes where it goes.
-            from .load_image import load_regions
+            from .plan.load_image import load_regions
 
             sizes = tuple(load_regions(c, self.qmodel).values())
             m.submodules.loader = loader = WeightLoader(lanes=c.lanes, sizes=sizes)

@@ -11,23 +11,23 @@ added here holds for all of them.
 
 The rules, each a one-line :class:`~lst.errors.ConfigError` before anything is written:
 
-* the settings themselves (:class:`hw.config.CoreConfig`: lanes, pixels per beat,
+* the settings themselves (:class:`hw.plan.config.CoreConfig`: lanes, pixels per beat,
   format, model, weights, DSP lanes against the device's slices, fabric style);
 * board and device: a known board, a known device, and not a device other than the
   board's;
 * clock: for the self-test, the board's clock generator's output range and a divider
-  setting within 0.1 % (the Zybo's MMCM, :func:`hw.mmcm.mmcm_settings`; the ULX3S's
-  EHXPLLL, :func:`hw.ecp5_pll.pll_settings`); the PS's FCLK range for the Zynq build
-  (:data:`hw.device.FCLK_RANGE_MHZ`); a positive constraint for the out-of-context
+  setting within 0.1 % (the Zybo's MMCM, :func:`hw.fpga.mmcm.mmcm_settings`; the ULX3S's
+  EHXPLLL, :func:`hw.fpga.ecp5_pll.pll_settings`); the PS's FCLK range for the Zynq build
+  (:data:`hw.fpga.device.FCLK_RANGE_MHZ`); a positive constraint for the out-of-context
   place and route; none where the top has no clock of its own;
 * the flow: the Zynq build only on a Zynq board, the open place and route only on an
   ECP5 (nextpnr-xilinx cannot be used here);
 * pixels per beat: 4 for the AXI wrapper (one 32-bit beat); the self-test and the core
-  take any of :data:`hw.config.SUPPORTED_PIXELS_PER_BEAT` (a note says when the input
+  take any of :data:`hw.plan.config.SUPPORTED_PIXELS_PER_BEAT` (a note says when the input
   rate, not the lanes, bounds the interval);
 * the self-test's image count (1 to 10,000) and its baked weights (it has no load port);
 * saturation: refused unless ``allow_saturation`` (the count is recorded either way);
-* fit: the estimated LUT, FF, RAMB18 and DSP48E1 need (:mod:`hw.area_estimate`) against
+* fit: the estimated LUT, FF, RAMB18 and DSP48E1 need (:mod:`hw.plan.area_estimate`) against
   the device, refused unless ``ignore_fit`` (recorded), with a configuration that fits.
 """
 
@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from lst.errors import ConfigError
 from lst.jsonconfig import JSONConfig
 
-from .config import DEFAULT_DEVICE, SUPPORTED_LANES, CoreConfig
-from .device import BOARD_DEVICES, DEVICES, FCLK_RANGE_MHZ, RESOURCES, device
+from .fpga.device import BOARD_DEVICES, DEVICES, FCLK_RANGE_MHZ, RESOURCES, device
+from .plan.config import DEFAULT_DEVICE, SUPPORTED_LANES, CoreConfig
 
 __all__ = [
     "AXI_PIXELS_PER_BEAT",
@@ -74,7 +74,7 @@ AXI_PIXELS_PER_BEAT = 4
 #: The most images the self-test's ROM may hold.
 MAX_SELFTEST_IMAGES = 10_000
 #: Where the fit's figures come from when no synthesis runs.
-ESTIMATE_SOURCE = "pre-synthesis estimate of hw.area_estimate"
+ESTIMATE_SOURCE = "pre-synthesis estimate of hw.plan.area_estimate"
 
 
 @dataclass(frozen=True)
@@ -87,12 +87,12 @@ class BuildRequest(JSONConfig):
     target : str
         One of :data:`TARGETS`.
     model, checkpoint, format, lanes, pixels_per_beat, weights, dsp_lanes, fabric_style
-        The core (:class:`hw.config.CoreConfig`).
+        The core (:class:`hw.plan.config.CoreConfig`).
     board : str
-        A board of :data:`hw.device.BOARD_DEVICES`; required by ``selftest`` and
+        A board of :data:`hw.fpga.device.BOARD_DEVICES`; required by ``selftest`` and
         ``zynq``. Empty: none (the device alone).
     device : str
-        The part; empty: the board's, else :data:`hw.config.DEFAULT_DEVICE`.
+        The part; empty: the board's, else :data:`hw.plan.config.DEFAULT_DEVICE`.
     clock_mhz : float
         The clock the top makes: MMCM output (``selftest``) or FCLK0 (``zynq``); 0 for
         the other targets.
@@ -185,11 +185,11 @@ class BuildRequest(JSONConfig):
         if clock == "board":
             clock = BOARD_CLOCKS[DEVICES[self.device].family]
         if clock == "mmcm":
-            from .mmcm import mmcm_settings
+            from .fpga.mmcm import mmcm_settings
 
             mmcm_settings(mhz)  # the MMCM's range and a divider setting, or a clear error
         elif clock == "pll":
-            from .ecp5_pll import pll_settings
+            from .fpga.ecp5_pll import pll_settings
 
             pll_settings(mhz)  # the EHXPLLL's range and a divider setting
         elif clock == "constraint":
@@ -204,7 +204,7 @@ class BuildRequest(JSONConfig):
                 raise ConfigError(f"--fclk-mhz {mhz:g}: the PS's FCLK0 must be {lo:g}–{hi:g} MHz")
 
     def core_config(self) -> CoreConfig:
-        """The core's settings (validated by :class:`~hw.config.CoreConfig`)."""
+        """The core's settings (validated by :class:`~hw.plan.config.CoreConfig`)."""
         return CoreConfig(
             lanes=self.lanes,
             pixels_per_beat=self.pixels_per_beat,
@@ -219,7 +219,7 @@ class BuildRequest(JSONConfig):
 
     @property
     def top(self) -> str:
-        """The top :mod:`hw.area_estimate` estimates (``core``, ``selftest``, ``axi``)."""
+        """The top :mod:`hw.plan.area_estimate` estimates (``core``, ``selftest``, ``axi``)."""
         return TARGETS[self.target][0]
 
     @property
@@ -287,7 +287,7 @@ def _over(estimate: dict, dev) -> list[str]:
 
 
 def _estimate(request: BuildRequest) -> dict:
-    from .area_estimate import estimate
+    from .plan.area_estimate import estimate
 
     family = DEVICES[request.device].family
     return estimate(request.core_config(), request.top, images=request.images, family=family)

@@ -30,7 +30,7 @@ from lst.outputs import output_dir
 from quant.quantize import quantize_checkpoint, sha256_file
 from quant.rom import pack_words, to_unsigned, write_coe, write_mem
 
-from .config import CoreConfig
+from .plan.config import CoreConfig
 
 __all__ = ["LINT_WAIVERS", "generate", "generate_cached", "lint"]
 
@@ -215,12 +215,19 @@ def generate_cached(config: CoreConfig, out_dir) -> Path:
     return out_dir
 
 
-def generator_digest() -> str:
-    """sha256 over the generator's own sources (hw/, quant/): a cache key for builds."""
+def generator_digest(root: Path | None = None) -> str:
+    """sha256 over the generator's own sources (every module of ``hw/`` and its rooms, the
+    Verilator waivers, ``quant/``) under ``root`` (default: this checkout): a cache key
+    for builds."""
+    root = Path(root) if root is not None else Path(__file__).resolve().parent.parent
+    sources = [
+        *(root / "hw").rglob("*.py"),
+        *(root / "hw").glob("*.vlt"),
+        *(root / "quant").rglob("*.py"),
+    ]
     h = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent
-    for path in sorted([*root.glob("hw/*.py"), *root.glob("hw/*.vlt"), *root.glob("quant/*.py")]):
-        h.update(path.name.encode())
+    for path in sorted(sources):
+        h.update(path.relative_to(root).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 

@@ -42,7 +42,7 @@ def write_quantized(
     an earlier ``lst quantize`` output (``force`` keeps other files there); a directory
     holding the source checkpoint is refused. ``extra`` adds entries to the manifest
     (``lst quantize`` adds the hardware's load digests:
-    :func:`hw.load_image.write_quantized_model`).
+    :func:`hw.plan.load_image.write_quantized_model`).
     """
     cfg = qm.config
     source = qm.source.get("path") if isinstance(qm.source, dict) else None

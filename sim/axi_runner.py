@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hw.config import CoreConfig
+from hw.plan.config import CoreConfig
 from quant.golden import GoldenModel
 from quant.quantize import quantize_checkpoint
 

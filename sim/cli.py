@@ -49,7 +49,8 @@ def cmd_verify(args):
 
 
 def cmd_report(args):
-    from hw.report import lanes_label, report, target_status
+    from report.performance import report
+    from report.rows import lanes_label
 
     from .rtl_model import measure_timing
 
@@ -74,11 +75,6 @@ def cmd_report(args):
         f"LUTs per fabric lane, {c['format']}: {c['lut_per_fabric_lane']:g} ({c['lanes']} "
         f"lanes, {c['dsp_lanes'][0]} vs {c['dsp_lanes'][1]} DSP lanes)"
         for c in result["fabric_lane_cost"]
-    ]
-    lines += [
-        f"target: {t['text']}: {target_status(t)}"
-        + (f" ({t['measured']})" if t["measured"] else "")
-        for t in result["targets"].values()
     ]
     lines.append("images/s assume 100 MHz; timing closure is not checked here (no Vivado)")
     emit(args, result, "\n".join(lines))

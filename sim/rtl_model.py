@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hw.config import CoreConfig
+from hw.plan.config import CoreConfig
 from hw.verilog import LINT_WAIVERS, TOP, generator_digest, verilator_env, verilator_executable
 from quant.golden import InferenceResult, check_images
 
@@ -223,7 +223,7 @@ class RTLModel:
 
     def load(self, words) -> None:
         """Loadable cores: every later run first writes ``words`` (the load image,
-        :func:`hw.load_image.load_image`) through the core's load port."""
+        :func:`hw.plan.load_image.load_image`) through the core's load port."""
         if self.cfg.weights != "loadable":
             raise ValueError(f"{self.cfg.name} has baked weights: nothing to load")
         self.load_words = np.ascontiguousarray(words, dtype="<u4")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hw.config import CoreConfig
+from hw.plan.config import CoreConfig
 from hw.verilog import LINT_WAIVERS, TOP, generate_cached, verilator_env, verilator_executable
 from quant.golden import GoldenModel
 from quant.quantize import quantize_checkpoint

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from hw.config import CoreConfig
+from hw.plan.config import CoreConfig
 from lst.data import load_mnist
 from quant.golden import GoldenModel
 from quant.quantize import quantize_checkpoint
@@ -69,7 +69,7 @@ def verify(
     t0 = time.time()
     rtl = RTLModel(config)
     if loadable:
-        from hw.load_image import load_image, words_crc
+        from hw.plan.load_image import load_image, words_crc
 
         words = load_image(config, qm)
         rtl.load(words)

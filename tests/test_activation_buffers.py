@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from hwsim import simulate
 
-from hw.activation_buffers import ActivationBuffers, destination_layout
-from hw.buffer_layout import BufferLayout
-from hw.config import CoreConfig
+from hw.components.activation_buffers import ActivationBuffers, destination_layout
+from hw.plan.buffer_layout import BufferLayout
+from hw.plan.config import CoreConfig
 
 N = 28
 

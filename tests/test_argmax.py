@@ -7,7 +7,7 @@ import random
 import pytest
 from hwsim import simulate
 
-from hw.argmax import Argmax
+from hw.components.argmax import Argmax
 
 
 def _images(rng, n):

@@ -17,7 +17,7 @@ from qhelpers import sample_images
 
 from boards.zynq import regmap
 from boards.zynq.generate import TOP, generate, wrapper_config
-from hw.config import CoreConfig
+from hw.plan.config import CoreConfig
 from lst.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent

@@ -267,7 +267,7 @@ def test_cli_errors_are_one_line():
 @pytest.mark.parametrize("mhz, period", [(100, "10.000"), (80, "12.500"), (150, "6.667")])
 def test_clock_constraints_follow_the_frequency(mhz, period):
     from boards.build import _hooks
-    from hw.mmcm import mmcm_settings
+    from hw.fpga.mmcm import mmcm_settings
 
     hooks = _hooks(mmcm_settings(mhz))
     assert f"= {mhz:g} MHz, period {period} ns" in hooks["add_constraints"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from boards.zybo_z7 import BOARDS, ZyboZ7_10Platform, ZyboZ7_20Platform, board_platform
-from hw.device import DEVICES, check_fit, device, fits, utilisation
+from hw.fpga.device import DEVICES, check_fit, device, fits, utilisation
 from lst.errors import ConfigError
 
 # Digilent, Zybo-Z7-Master.xdc, Rev. B (digilent-xdc repository), valid for both boards;

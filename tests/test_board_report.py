@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hw.report import board_tops_table
+from report.render import board_tops_table
 
 
 def _row(design, lut, fits):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from hw.buffer_layout import BufferLayout
-from hw.config import SUPPORTED_LANES, CoreConfig
-from hw.schedule import PassSchedule
+from hw.plan.buffer_layout import BufferLayout
+from hw.plan.config import SUPPORTED_LANES, CoreConfig
+from hw.plan.schedule import PassSchedule
 
 N = 28
 

@@ -67,7 +67,7 @@ def test_never_evicts_unstamped_recent_or_protected_directories(tmp_path):
 def test_the_runner_stamps_the_configuration_directory(tmp_path, monkeypatch):
     """sim.runner._hdl (used by the cocotb runner and the Verilator harness) goes through
     the cache: generating a configuration's Verilog stamps its directory."""
-    from hw.config import CoreConfig
+    from hw.plan.config import CoreConfig
     from sim import runner
 
     calls = []

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from hw.area_estimate import LARGE_LUT, STATED_ERROR, errors_table, estimate, estimate_errors
-from hw.config import CoreConfig
-from hw.device import BOARD_DEVICES
+from hw.fpga.device import BOARD_DEVICES
+from hw.plan.area_estimate import LARGE_LUT, STATED_ERROR, errors_table, estimate, estimate_errors
+from hw.plan.config import CoreConfig
 from hw.request import AXI_PIXELS_PER_BEAT, BuildRequest, prepare
 from lst.cli import build_parser, main
 from lst.errors import ConfigError, LSTError
@@ -57,7 +57,7 @@ RULES = {
         ["--lanes", "196"],
         r"\(196 lanes, q5\.7, lst1(, 64 images)?\) does not fit the (XC7Z010|LFE5U-45F): it "
         r"needs an estimated [\d,]+ LUT4?s \(it has (17,600|43,848)\) by the pre-synthesis "
-        r"estimate of hw\.area_estimate; --lanes 112 fits, or "
+        r"estimate of hw\.plan\.area_estimate; --lanes 112 fits, or "
         r"--(board zybo-z7-20|device xc7z020|device lfe5u-85f) \((XC7Z020|LFE5U-85F)\) fits; "
         r"--ignore-fit builds it anyway$",
     ),
@@ -286,7 +286,7 @@ def test_board_table_matches_the_platforms():
     from boards.zybo_z7 import BOARDS
     from boards.zynq.regmap import PIXELS_PER_BEAT
     from boards.zynq.vivado import BOARD_PARTS
-    from hw.device import DEVICES
+    from hw.fpga.device import DEVICES
 
     assert set(BOARDS) | set(ULX3S) == set(BOARD_DEVICES)
     assert set(BOARDS) == set(BOARD_PARTS)
@@ -356,7 +356,7 @@ def test_estimate_grows_with_what_is_added():
 
 def test_report_rows_are_requests():
     """``lst report``'s configurations are made by the build request."""
-    from hw.report import report_configs
+    from report.rows import report_configs
 
     for config in report_configs():
         assert config.device == "xc7z010"

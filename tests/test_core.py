@@ -12,11 +12,11 @@ from amaranth import Signal
 from hwsim import pixel_feeder, simulate
 from qhelpers import random_tensors, sample_images
 
-from hw.activation_buffers import ActivationBuffers
-from hw.config import CoreConfig
+from hw.components.activation_buffers import ActivationBuffers
+from hw.components.sequencer import Sequencer
 from hw.core import LSTCore
-from hw.schedule import writeback_latency
-from hw.sequencer import Sequencer
+from hw.plan.config import CoreConfig
+from hw.plan.schedule import writeback_latency
 from lst.arch import default_checkpoint, get_arch
 from quant.contract import FixedConfig, logit_format
 from quant.golden import GoldenModel
@@ -158,7 +158,7 @@ def test_groups_and_fabric_lanes_bit_exact(cfg):
 
 
 def test_without_its_gap_the_output_layer_reads_stale_values(monkeypatch):
-    """The gap of hw.schedule.pass_gaps is needed: without it, 196 lanes read Y too early."""
+    """The gap of hw.plan.schedule.pass_gaps is needed: without it, 196 lanes read Y too early."""
     cfg = CoreConfig(lanes=196, pixels_per_beat=4, device="xc7z020")
     assert cfg.pass_gaps["column_to_output"] > 0
     monkeypatch.setattr(
@@ -171,7 +171,7 @@ def test_without_its_gap_the_output_layer_reads_stale_values(monkeypatch):
 
 
 def test_writeback_latency_is_what_the_gaps_assume():
-    """hw.schedule.writeback_latency: the first E write comes that many cycles after the
+    """hw.plan.schedule.writeback_latency: the first E write comes that many cycles after the
     row pass's first dot product's last op (the buffers register it for WRITE_LATENCY
     cycles after their ``e_written`` strobe)."""
     cfg = CoreConfig(lanes=28, pixels_per_beat=28)

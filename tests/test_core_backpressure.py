@@ -15,8 +15,8 @@ import pytest
 from hwsim import pixel_feeder, simulate
 from qhelpers import sample_images
 
-from hw.config import CoreConfig
 from hw.core import LSTCore
+from hw.plan.config import CoreConfig
 from quant.golden import GoldenModel
 from quant.quantize import quantize_checkpoint
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hw.config import CoreConfig
+from hw.plan.config import CoreConfig
 from quant.fixed import FixedFormat
 
 ROOT = Path(__file__).resolve().parent.parent

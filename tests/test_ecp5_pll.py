@@ -1,4 +1,4 @@
-"""hw.ecp5_pll: EHXPLLL dividers within the ECP5's limits (FPGA-DS-02012)."""
+"""hw.fpga.ecp5_pll: EHXPLLL dividers within the ECP5's limits (FPGA-DS-02012)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from hw.ecp5_pll import LIMITS_ECP5, PLLSettings, pll_settings
+from hw.fpga.ecp5_pll import LIMITS_ECP5, PLLSettings, pll_settings
 from lst.errors import ConfigError
 
 

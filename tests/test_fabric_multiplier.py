@@ -8,7 +8,8 @@ import pytest
 from amaranth import Const
 from hwsim import simulate
 
-from hw.fabric_multiplier import DEFAULT_STYLE, FABRIC_STYLES, FabricMultiplier
+from hw.components.fabric_multiplier import FabricMultiplier
+from hw.plan.config import DEFAULT_STYLE, FABRIC_STYLES
 
 
 def products(dut, pairs, *, en=None):
@@ -125,7 +126,7 @@ def test_default_style_is_a_fabric_style():
 def test_default_style_area(tmp_path):
     """Yosys at 12 × 8: at most 5 LUT levels register to register, and no DSP48E1,
     even where Yosys may use DSP slices (it has no ``*`` to map to one)."""
-    from hw.fabric_area import multiplier_area
+    from report.fabric_area import multiplier_area
 
     a = multiplier_area(a_width=8, b_width=12, style=DEFAULT_STYLE, work=tmp_path / "nodsp")
     assert a["logic_depth"] <= 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hw.config import MACS_PER_IMAGE, SUPPORTED_LANES, CoreConfig
+from hw.plan.config import MACS_PER_IMAGE, SUPPORTED_LANES, CoreConfig
 
 
 def test_json_round_trip():

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from hwsim import simulate
 
-from hw.activation_buffers import destination_layout
-from hw.config import CoreConfig
-from hw.lane_capture import LaneCapture
+from hw.components.activation_buffers import destination_layout
+from hw.components.lane_capture import LaneCapture
+from hw.plan.config import CoreConfig
 
 
 def test_capture_and_strobes():

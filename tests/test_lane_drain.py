@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hwsim import simulate
 
-from hw.lane_drain import LaneDrain
+from hw.components.lane_drain import LaneDrain
 
 
 @pytest.mark.parametrize(("lanes", "groups"), [(1, 1), (7, 1), (28, 1), (56, 2)])

@@ -1,6 +1,6 @@
 """Weights loadable at run time (``--weights loadable``, issue 13).
 
-Fast: the load image and its CRC-32 (one function: hw.load_image.words_crc), the
+Fast: the load image and its CRC-32 (one function: hw.plan.load_image.words_crc), the
 loader's CRC in Amaranth's simulator against zlib, the configuration option, the
 quantize manifest's digests, the baked core unchanged by the option.
 Slow: the board's driver, unmodified, against wrapper + core in Icarus (two models, a
@@ -17,9 +17,9 @@ import pytest
 from conftest import mnist_dir
 from qhelpers import sample_images
 
-from hw.config import SUPPORTED_LANES, CoreConfig
-from hw.load_image import load_digest, load_image, load_regions, words_crc
-from hw.weight_loader import WeightLoader, crc32_update
+from hw.components.weight_loader import WeightLoader, crc32_update
+from hw.plan.config import SUPPORTED_LANES, CoreConfig
+from hw.plan.load_image import load_digest, load_image, load_regions, words_crc
 from lst.errors import ConfigError
 from quant.golden import GoldenModel
 from quant.quantize import quantize_checkpoint
@@ -71,7 +71,7 @@ def test_load_image_layout(qmodel):
     assert words_crc(words) == zlib.crc32(words.astype("<u4").tobytes())
     assert load_digest(cfg, qmodel) == words_crc(words)
     # Sign-extended values: the first region is the weight ROM lane by lane.
-    from hw.rom_images import RomImages
+    from hw.plan.rom_images import RomImages
 
     rom = RomImages(cfg, qmodel).weight_rom()
     assert np.array_equal(words[: rom.size].view(np.int32), rom.reshape(-1))
@@ -131,7 +131,7 @@ def test_crc_update_is_zlib():
 
 
 def test_quantize_manifest_carries_digests(qmodel, tmp_path):
-    from hw.load_image import write_quantized_model as write_quantized
+    from hw.plan.load_image import write_quantized_model as write_quantized
 
     manifest = write_quantized(qmodel, tmp_path / "q")
     cfg = CoreConfig(weights="loadable")
@@ -152,7 +152,7 @@ def test_driver_loads_models_against_rtl(qmodel, second, tmp_path):
     its lst quantize directory and the shipped checkpoint, bit-exact on MNIST and stress
     images; a corrupted word, a load during inference, an LST-2 checkpoint refused."""
     from boards.zynq.generate import wrapper_config
-    from hw.load_image import write_quantized_model as write_quantized
+    from hw.plan.load_image import write_quantized_model as write_quantized
     from sim.axi_runner import run_axi_cocotb
     from sim.runner import available
 
@@ -265,7 +265,7 @@ def test_driver_load_logic(qmodel, second, tmp_path):
     digest; a corrupted word, a busy core, a baked bitstream and another model's shape
     are refused with the documented errors."""
     from boards.zynq.driver import LoadError, LSTAccelerator
-    from hw.load_image import write_quantized_model as write_quantized
+    from hw.plan.load_image import write_quantized_model as write_quantized
 
     hw = FakeLoadPort()
     accel = LSTAccelerator(backend=hw)
@@ -306,7 +306,7 @@ def test_area_block_in_docs():
     """docs/board.md has the generated area block, and the generator rewrites only it."""
     from pathlib import Path
 
-    from hw.loadable_area import DOC_MARKERS, update_doc
+    from report.loadable_area import DOC_MARKERS, update_doc
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "board.md").read_text()
     assert all(m in text for m in DOC_MARKERS)

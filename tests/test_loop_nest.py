@@ -7,7 +7,7 @@ import itertools
 import pytest
 from hwsim import simulate
 
-from hw.loop_nest import LoopNest
+from hw.components.loop_nest import LoopNest
 
 
 @pytest.mark.parametrize("bounds", [(3,), (3, 2, 2), (28, 1, 14), (1, 1)])

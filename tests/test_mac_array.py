@@ -7,7 +7,7 @@ import random
 import pytest
 from hwsim import simulate
 
-from hw.mac_array import MacArray
+from hw.components.mac_array import MacArray
 
 
 @pytest.mark.parametrize(("lanes", "dsp_lanes"), [(1, 1), (4, 2), (7, 7), (3, 0)])
@@ -89,8 +89,8 @@ def test_dsp_lanes_use_every_register_and_fabric_lanes_no_dsp(tmp_path):
     from amaranth.lib import wiring
     from amaranth.lib.wiring import In, Out
 
-    from hw.report import area
     from hw.verilog import settle_at_time_zero
+    from report.synthesis import area
 
     class Harness(wiring.Component):
         # Plain vector ports around the array (Yosys 0.70's ABC step trips over the

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from hw.mmcm import LIMITS_7SERIES_1, MMCMSettings, mmcm_settings
+from hw.fpga.mmcm import LIMITS_7SERIES_1, MMCMSettings, mmcm_settings
 from lst.errors import ConfigError
 
 

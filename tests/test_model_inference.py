@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from hw.config import CoreConfig
+from hw.plan.config import CoreConfig
 from lst.arch import default_checkpoint, get_arch
 from lst.checkpoint import CheckpointError, checkpoint_model, infer_model, load_checkpoint
 from lst.cli import main

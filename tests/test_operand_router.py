@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from hwsim import simulate
 
-from hw.config import CoreConfig
-from hw.operand_router import OperandRouter
-from hw.schedule import PassSchedule
+from hw.components.operand_router import OperandRouter
+from hw.plan.config import CoreConfig
+from hw.plan.schedule import PassSchedule
 
 CASES = [
     CoreConfig(model="lst1", lanes=28),

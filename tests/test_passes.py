@@ -1,6 +1,6 @@
 """RowPass, ColumnPass, OutputLayer: the op sequences and result addresses they
-issue equal the schedule (hw/schedule.py), which is itself checked against the
-golden model in test_schedule.py; their result addresses follow hw/buffer_layout.py."""
+issue equal the schedule (hw/plan/schedule.py), which is itself checked against the
+golden model in test_schedule.py; their result addresses follow hw/plan/buffer_layout.py."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from hwsim import simulate
 
-from hw.buffer_layout import BufferLayout
-from hw.column_pass import ColumnPass
-from hw.config import CoreConfig
-from hw.output_layer import OutputLayer
-from hw.row_pass import RowPass
-from hw.schedule import PassSchedule
+from hw.components.column_pass import ColumnPass
+from hw.components.output_layer import OutputLayer
+from hw.components.row_pass import RowPass
+from hw.plan.buffer_layout import BufferLayout
+from hw.plan.config import CoreConfig
+from hw.plan.schedule import PassSchedule
 
 CONFIGS = [
     CoreConfig(lanes=L, pixels_per_beat=p)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hwsim import simulate
 
-from hw.pixel_buffer import PixelBuffer
+from hw.components.pixel_buffer import PixelBuffer
 
 
 def _beats(image, ppb):

@@ -1,5 +1,5 @@
 """The area report's pieces: Yosys synthesis, cell accounting, the logic-depth hint, the
-rows' bounds and next steps, the Pareto front, the targets and the chart (synthetic rows:
+rows' bounds and next steps, the Pareto front and the chart (synthetic rows:
 no Yosys except in the first test)."""
 
 from __future__ import annotations
@@ -7,30 +7,23 @@ from __future__ import annotations
 import json
 
 import pytest
+from synthetic_rows import by, ladder
+from synthetic_rows import row as make_row
 
-from hw.config import CoreConfig
-from hw.report import (
-    PAPER,
-    XC7Z010,
-    _logic_depth,
-    _write_report_files,
-    area,
+from hw.plan.config import CoreConfig
+from report.analysis import (
     assign_bounds,
     bound_of,
-    config_row,
     fabric_lane_cost,
     fabric_lane_costs,
     pareto_front,
-    probe_configs,
-    readme_logic_depth,
-    readme_table,
-    report_configs,
-    target_status,
-    targets,
-    timing_table,
-    update_readme,
-    write_chart,
 )
+from report.chart import write_chart
+from report.performance import _write_report_files
+from report.readme import readme_logic_depth, readme_table, update_readme
+from report.render import timing_table
+from report.rows import PAPER, XC7Z010, probe_configs, report_configs
+from report.synthesis import area, logic_depth
 
 SMALL = """
 module lst_core(input clk, input first, input signed [7:0] x0, x1,
@@ -50,7 +43,7 @@ def test_area_of_a_small_design(tmp_path):
     assert a["DSP48E1"] == 2
     assert a["LUT"] < 10 and a["RAMB18_equiv"] == 0
     assert a["cells"]["DSP48E1"] == 2
-    # The estimated critical path comes with every synthesis (hw.timing_estimate).
+    # The estimated critical path comes with every synthesis (report.timing_estimate).
     assert a["timing"]["kind"] == "estimate"
     assert 0 < a["timing"]["fmax_mhz"][0] < a["timing"]["fmax_mhz"][1] < 1000
     no_dsp = area(tmp_path / "in.v", tmp_path / "work2", dsp=False)
@@ -80,56 +73,7 @@ def test_logic_depth_counts_luts_between_registers():
         "ff_c": _cell("FDRE", [7], 8),
     }
     netlist = {"modules": {"lst_core": {"cells": cells}}}
-    assert _logic_depth(json.loads(json.dumps(netlist))) == 3
-
-
-# ---------------------------------------------------------------- synthetic rows
-
-
-def _area(lut, dsp, *, ff=1000, ramb18=20, depth=6, carry=100):
-    return {
-        "LUT": lut,
-        "LUT_logic": lut,
-        "LUT_memory": 0,
-        "FF": ff,
-        "RAMB18": ramb18,
-        "RAMB36": 0,
-        "RAMB18_equiv": ramb18,
-        "DSP48E1": dsp,
-        "CARRY4": carry,
-        "logic_depth": depth,
-    }
-
-
-def _row(lanes, lut, *, fmt="q5.7", ppb=None, dsp_lanes=-1, timing=None, **area_kw):
-    ppb = ppb or {98: 2, 112: 2, 196: 4}.get(lanes, 1)
-    cfg = CoreConfig(lanes=lanes, format=fmt, pixels_per_beat=ppb, dsp_lanes=dsp_lanes)
-    return config_row(cfg, _area(lut, cfg.dsp_lanes, **area_kw), timing)
-
-
-def _ladder():
-    """q5.7 at 28 … 196, the all-fabric 28, q2.6 at 56, 112, 196 (LUTs made up)."""
-    return [
-        _row(28, 1247),
-        _row(56, 2765),
-        _row(98, 7500),
-        _row(112, 8937),
-        _row(196, 15600),
-        _row(28, 4100, dsp_lanes=0),
-        _row(56, 2300, fmt="q2.6"),
-        _row(112, 6900, fmt="q2.6"),
-        _row(196, 11500, fmt="q2.6"),
-    ]
-
-
-def _by(rows, lanes, fmt="q5.7", dsp_lanes=None):
-    return next(
-        r
-        for r in rows
-        if r["lanes"] == lanes
-        and r["format"] == fmt
-        and (dsp_lanes is None or r["dsp_lanes"] == dsp_lanes)
-    )
+    assert logic_depth(json.loads(json.dumps(netlist))) == 3
 
 
 def test_report_rows_and_their_pixels_per_beat():
@@ -158,7 +102,7 @@ def test_report_rows_and_their_pixels_per_beat():
 
 
 def test_row_keys():
-    r = _row(112, 8800, timing=(470, 480))
+    r = make_row(112, 8800, timing=(470, 480))
     assert (r["format"], r["pixels_per_beat"], r["dsp_lanes"], r["fabric_lanes"]) == (
         "q5.7",
         2,
@@ -169,57 +113,57 @@ def test_row_keys():
     assert r["initiation_interval"] == 470 and r["ii_source"] == "simulation"
     assert r["images_per_s_100mhz"] == round(1e8 / 470) and r["latency"] == 480
     assert r["meets_ii_target"] == (470 <= 1.15 * 51744 / 112)
-    assert _row(112, 14081)["within_budget"] is False  # over 80 % of 17,600
-    assert _row(112, 14080)["within_budget"] is True
-    assert _row(28, 1000, ramb18=121)["within_budget"] is False
+    assert make_row(112, 14081)["within_budget"] is False  # over 80 % of 17,600
+    assert make_row(112, 14080)["within_budget"] is True
+    assert make_row(28, 1000, ramb18=121)["within_budget"] is False
 
 
 def test_bounds_and_next_steps():
-    rows = assign_bounds(_ladder())
-    r28 = _by(rows, 28, dsp_lanes=28)
+    rows = assign_bounds(ladder())
+    r28 = by(rows, 28, dsp_lanes=28)
     assert r28["bound"] == "lanes" and "next lane count (56) fits: 2,765 LUT" in r28["next_step"]
     # 98 lanes need more multipliers than the 80 DSP slices.
-    r56 = _by(rows, 56)
+    r56 = by(rows, 56)
     assert r56["bound"] == "DSP" and "98 = 80 + 18: 7,500 LUT" in r56["next_step"]
-    r98 = _by(rows, 98)
+    r98 = by(rows, 98)
     assert r98["bound"] == "DSP" and r98["next_step"].startswith("all 80 DSP48E1 used")
     assert "112 = 80 + 32" in r98["next_step"]
     # 196 lanes would need 15,600 LUT > 80 % of 17,600 (14,080).
-    r112 = _by(rows, 112)
+    r112 = by(rows, 112)
     assert r112["bound"] == "LUT"
     assert "next lane count (196) needs 15,600 LUT > 80 % of 17,600" in r112["next_step"]
     assert "XC7Z020" in r112["next_step"]
-    assert _by(rows, 196)["bound"] == "LUT"  # over its own budget
-    assert _by(rows, 196)["next_step"].startswith("uses 15,600 LUT")
+    assert by(rows, 196)["bound"] == "LUT"  # over its own budget
+    assert by(rows, 196)["next_step"].startswith("uses 15,600 LUT")
     # The all-fabric row: no DSP slice by choice; the same lanes on DSP slices.
-    fab = _by(rows, 28, dsp_lanes=0)
+    fab = by(rows, 28, dsp_lanes=0)
     assert fab["bound"] == "DSP" and "no DSP48E1 used" in fab["next_step"]
     assert "1,247 LUT" in fab["next_step"]
     # q2.6's ladder is 56, 112, 196; its largest fits the budget.
-    assert _by(rows, 56, "q2.6")["bound"] == "DSP"
-    assert _by(rows, 112, "q2.6")["bound"] == "DSP"
-    assert _by(rows, 196, "q2.6")["bound"] == "largest lane count"
+    assert by(rows, 56, "q2.6")["bound"] == "DSP"
+    assert by(rows, 112, "q2.6")["bound"] == "DSP"
+    assert by(rows, 196, "q2.6")["bound"] == "largest lane count"
 
 
 def test_bound_when_the_next_row_is_missing_or_the_input_is_slow():
-    alone = _row(14, 626)
+    alone = make_row(14, 626)
     assert bound_of(alone, [alone]) == (
         "not measured",
         "the next lane count (28) is not in this report",
     )
     # A larger next row changes the answer: 28 at 81 % of the LUTs bounds 14 by LUT.
-    big = _row(28, 14300)
+    big = make_row(28, 14300)
     assert bound_of(alone, [alone, big])[0] == "LUT"
     # 112 lanes without 196 in the table: DSP or LUT cannot be told.
-    r112 = _row(112, 8937)
+    r112 = make_row(112, 8937)
     assert bound_of(r112, [r112]) == (
         "not measured",
         "the next lane count (196 = 80 DSP + 116 fabric) is not in this report",
     )
-    slow = _row(112, 8900, ppb=1)  # 784 cycles to receive an image > 464 of the passes
+    slow = make_row(112, 8900, ppb=1)  # 784 cycles to receive an image > 464 of the passes
     bound, step = bound_of(slow, [slow])
     assert bound == "input rate" and "784 cycles" in step and "(2)" in step
-    ram = _row(28, 1000, ramb18=130)
+    ram = make_row(28, 1000, ramb18=130)
     assert bound_of(ram, [ram])[0] == "RAMB18"
 
 
@@ -233,71 +177,36 @@ def test_pareto_front():
     assert c not in front  # b: fewer LUT, as many DSP, faster
     assert front == [a, b, d, e]  # d: no DSP slice; e equals b (neither dominates)
     assert pareto_front([point(100, 1, 10), point(100, 1, 11)]) == [point(100, 1, 11)]
-    rows = _ladder()
+    rows = ladder()
     q57 = [r for r in rows if r["format"] == "q5.7"]
-    assert _by(rows, 28, dsp_lanes=0) in pareto_front(q57)  # the only row with no DSP
-
-
-def _met(rows, model_rows=()):
-    return {k: t["met"] for k, t in targets(rows, model_rows).items()}
-
-
-def test_targets_follow_the_rows():
-    rows = _ladder()
-    t = targets(rows)
-    assert t["q5.7_ii_le_550_within_budget"]["met"]  # 98 lanes: II 536, 7,500 LUT (smallest)
-    assert (
-        "smallest: 98 lanes (80 DSP + 18 fabric)" in t["q5.7_ii_le_550_within_budget"]["measured"]
-    )
-    assert t["q2.6_ii_le_400_within_budget"]["met"]  # q2.6 196 lanes: II 272, 65 %
-    assert t["every_ii_le_1.15_macs_over_lanes"]["met"] and t["lut_levels_le_6"]["met"]
-    # Without 98 lanes, a measured II of 551 at 112 lanes (and 196 over budget) leaves the
-    # 550 target unmet.
-    slow = [r for r in rows if not (r["lanes"] in (98, 112) and r["format"] == "q5.7")]
-    slow.append(_row(112, 8937, timing=(551, 560)))
-    t = targets(slow)
-    assert t["q5.7_ii_le_550_within_budget"]["met"] is False
-    assert "II ≤ 550 only over budget: 196 lanes" in t["q5.7_ii_le_550_within_budget"]["measured"]
-    # q2.6 at 196 lanes over 80 % of the LUTs: no q2.6 row meets II ≤ 400 on the device.
-    big = [*rows[:-1], _row(196, 14200, fmt="q2.6")]
-    assert _met(big)["q2.6_ii_le_400_within_budget"] is False
-    assert _met(rows[:6])["q2.6_ii_le_400_within_budget"] is None  # no q2.6 row
-    # One row over 1.15 × MACs / lanes, one with 7 LUT levels.
-    assert not _met([*rows, _row(28, 1247, timing=(2126, 2140))])[
-        "every_ii_le_1.15_macs_over_lanes"
-    ]
-    deep = targets([*rows, _row(56, 2765, fmt="q2.6", depth=7)])["lut_levels_le_6"]
-    assert deep["met"] is False and "most: 7 (56 lanes, q2.6)" in deep["measured"]
-    assert target_status(deep) == "NOT met"
-    assert target_status(t["luts_per_fabric_lane"]) == "reported"
+    assert by(rows, 28, dsp_lanes=0) in pareto_front(q57)  # the only row with no DSP
 
 
 def test_luts_per_fabric_lane():
-    ref, fewer = _row(112, 8937, carry=1000), _row(112, 8937 + 16 * 90, dsp_lanes=64, carry=1160)
+    ref, fewer = (
+        make_row(112, 8937, carry=1000),
+        make_row(112, 8937 + 16 * 90, dsp_lanes=64, carry=1160),
+    )
     c = fabric_lane_cost(ref, fewer, {"LUT": 70, "FF": 40, "CARRY4": 18, "logic_depth": 3})
     assert (c["k"], c["lut_per_fabric_lane"], c["carry4_per_fabric_lane"]) == (16, 90, 10)
     assert c["dsp_lanes"] == [80, 64] and c["delta"]["DSP48E1"] == -16
     assert c["multiplier_alone"]["LUT"] == 70
     with pytest.raises(ValueError, match="format"):
-        fabric_lane_cost(ref, _row(112, 9000, fmt="q2.6", dsp_lanes=64))
+        fabric_lane_cost(ref, make_row(112, 9000, fmt="q2.6", dsp_lanes=64))
     with pytest.raises(ValueError, match="more fabric lanes"):
         fabric_lane_cost(fewer, ref)
     # From the report's rows: each probe against its row, the all-fabric 28 against 28.
-    costs = fabric_lane_costs(_ladder(), [fewer])
+    costs = fabric_lane_costs(ladder(), [fewer])
     assert [(c["format"], c["lanes"], c["k"]) for c in costs] == [
         ("q5.7", 112, 16),
         ("q5.7", 28, 28),
     ]
     assert costs[1]["lut_per_fabric_lane"] == round((4100 - 1247) / 28, 1)
-    assert (
-        "q5.7: 90 (112 lanes, 80 vs 64 DSP lanes)"
-        in targets(_ladder(), (), costs)["luts_per_fabric_lane"]["measured"]
-    )
 
 
 def _result(rows):
     rows = assign_bounds(rows)
-    costs = fabric_lane_costs(rows, [_row(112, 10377, dsp_lanes=64)])
+    costs = fabric_lane_costs(rows, [make_row(112, 10377, dsp_lanes=64)])
     return {
         "capacity": XC7Z010,
         "lut_budget": 0.8,
@@ -306,12 +215,11 @@ def _result(rows):
         "rows": rows,
         "fabric_lane_cost": costs,
         "models": [],
-        "targets": targets(rows, (), costs),
     }
 
 
 def test_chart_and_tables_are_written(tmp_path):
-    result = _result(_ladder())
+    result = _result(ladder())
     write_chart(result, tmp_path / "chart.png")
     assert (tmp_path / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     _write_report_files(result, tmp_path / "out")
@@ -322,21 +230,23 @@ def test_chart_and_tables_are_written(tmp_path):
         in md
     )
     assert "timing is not checked here (no Vivado)" in md.replace("closes timing", "timing")
-    assert "- LUTs per fabric lane: **reported** — q5.7: 90 (112 lanes" in md
+    assert "targets" not in json.loads((tmp_path / "out" / "performance.json").read_text())
     assert "| q5.7 | 112 | 80 → 64 | 16 | 8,937 → 10,377 | 90 |" in md
     assert json.loads((tmp_path / "out" / "performance.json").read_text())["rows"][0]["lanes"] == 28
 
 
 def test_readme_table():
-    row = _row(112, 8937, timing=(464, 480))
+    row = make_row(112, 8937, timing=(464, 480))
     row["bound"] = "LUT"
-    table = readme_table({"rows": [_row(28, 1108, timing=(1960, 1976)) | {"bound": "lanes"}, row]})
+    table = readme_table(
+        {"rows": [make_row(28, 1108, timing=(1960, 1976)) | {"bound": "lanes"}, row]}
+    )
     assert "| q5.7 | 28 | 1 | 1,108 | 1,000 | 20 | 28 | 1,960 | 51,020 | lanes |" in table
     assert "| q5.7 | 112 (80 + 32) | 2 | 8,937 | 1,000 | 20 | 80 | 464 | 215,517 | LUT |" in table
 
 
 def test_committed_report_is_consistent():
-    """docs/performance.json, the README's table and the targets agree."""
+    """docs/performance.json and the README's table agree."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
@@ -357,15 +267,12 @@ def test_committed_report_is_consistent():
         )
         assert r["meets_ii_target"] == (r["initiation_interval"] <= cfg.efficiency_bound)
         assert (r["bound"], r["next_step"]) == bound_of(r, result["rows"])
-    again = targets(result["rows"], result["models"], result["fabric_lane_cost"])
-    assert {k: t["met"] for k, t in again.items()} == {
-        k: t["met"] for k, t in result["targets"].items()
-    }
+    assert "targets" not in result  # facts only: the targets are bench/targets.py's
 
 
 def test_readme_logic_depth_states_every_row(tmp_path):
-    rows = [_row(1, 1, depth=8), _row(28, 1, depth=6), _row(112, 1, depth=5)]
-    rows.append(_row(28, 1, dsp_lanes=0, depth=4))
+    rows = [make_row(1, 1, depth=8), make_row(28, 1, depth=6), make_row(112, 1, depth=5)]
+    rows.append(make_row(28, 1, dsp_lanes=0, depth=4))
     result = {"rows": rows}
     text = readme_logic_depth(result)
     assert "at most 6–8 LUT levels between registers in the configurations whose lanes" in text
@@ -381,7 +288,7 @@ def test_readme_logic_depth_states_every_row(tmp_path):
 
 
 def test_timing_table_only_for_rows_with_the_estimate():
-    row = _row(28, 1000)
+    row = make_row(28, 1000)
     assert timing_table([row]) == []
     timing = {
         "net_delay_ns": [0.35, 0.75],

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from hw.config import CoreConfig
-from hw.report import _model_row, config_row, models_table, readme_models_table, update_readme
+from hw.plan.config import CoreConfig
+from report.readme import readme_models_table, update_readme
+from report.render import models_table
+from report.rows import config_row, model_row
 
 
 def _row(model, lanes):
@@ -12,7 +14,7 @@ def _row(model, lanes):
     area |= {"DSP48E1": cfg.dsp_lanes, "logic_depth": 6}
     row = config_row(cfg, area, (cfg.compute_cycles, cfg.compute_cycles + 16))
     assert (row["dsp_lanes"], row["fabric_lanes"], row["format"]) == (lanes, 0, "q5.7")
-    return _model_row(row, cfg)
+    return model_row(row, cfg)
 
 
 def test_tables_name_every_model_and_its_buffers(tmp_path):

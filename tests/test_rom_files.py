@@ -3,8 +3,8 @@ and ``lst quantize`` write against the memory initialisers inside the generated
 Verilog and against the quantized integers.
 
 The weight ROM is decoded with the layout documented in ``docs/hardware.md`` and
-``hw/output_layer.py`` (written out again here, not taken from ``hw.schedule``), so a
-packing error and a file that disagrees with the Verilog both fail.
+``hw/components/output_layer.py`` (written out again here, not taken from
+``hw.plan.schedule``), so a packing error and a file that disagrees with the Verilog both fail.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hw.config import CLASSES, CoreConfig, N
+from hw.plan.config import CLASSES, CoreConfig, N
 from hw.verilog import generate
 from quant.export import write_quantized
 from quant.quantize import quantize_checkpoint

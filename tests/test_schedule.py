@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from qhelpers import random_tensors, sample_images
 
-from hw.config import SUPPORTED_LANES, CoreConfig
-from hw.rom_images import RomImages
-from hw.schedule import PassSchedule
-from hw.schedule_model import ScheduleModel
+from hw.plan.config import SUPPORTED_LANES, CoreConfig
+from hw.plan.rom_images import RomImages
+from hw.plan.schedule import PassSchedule
+from hw.plan.schedule_model import ScheduleModel
 from lst.arch import get_arch
 from quant.contract import FixedConfig
 from quant.golden import GoldenModel

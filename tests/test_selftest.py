@@ -11,7 +11,7 @@ from amaranth.sim import Simulator
 
 from boards.images import stress_images
 from boards.selftest import NO_RESULT, SelfTest, expected_rom
-from hw.config import CoreConfig
+from hw.plan.config import CoreConfig
 from lst.arch import default_checkpoint
 from quant.golden import GoldenModel, InferenceResult
 from quant.quantize import quantize_checkpoint

@@ -9,7 +9,7 @@ import itertools
 import pytest
 from hwsim import simulate
 
-from hw.sequencer import Sequencer
+from hw.components.sequencer import Sequencer
 
 LENGTH = {"row": 5, "col": 4, "out": 3}
 

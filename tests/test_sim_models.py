@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from qhelpers import sample_images
 
-from hw.config import CoreConfig
+from hw.plan.config import CoreConfig
 from sim.runner import available, run_cocotb
 
 CASES = [

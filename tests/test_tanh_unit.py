@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hwsim import simulate
 
-from hw.tanh_unit import TanhUnit
+from hw.components.tanh_unit import TanhUnit
 from quant.contract import FixedConfig
 from quant.fixed import q
 

@@ -1,11 +1,11 @@
-"""hw.timing_estimate: the worst register-to-register path of a Yosys netlist, with the
+"""report.timing_estimate: the worst register-to-register path of a Yosys netlist, with the
 cell delays of Yosys's Xilinx library and an assumed delay per routed net."""
 
 from __future__ import annotations
 
 import pytest
 
-from hw.timing_estimate import NET_DELAY_NS, cell_library, critical_path
+from report.timing_estimate import NET_DELAY_NS, cell_library, critical_path
 
 
 def _cell(kind, conns, outputs=("O", "Q", "CO", "DOBDO"), **params):

@@ -15,7 +15,7 @@ import pytest
 from qhelpers import sample_images
 
 import sim.verify
-from hw.config import CoreConfig
+from hw.plan.config import CoreConfig
 from lst.cli import main
 from lst.data import load_mnist
 from quant.golden import GoldenModel, InferenceResult

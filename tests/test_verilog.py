@@ -6,10 +6,11 @@ import itertools
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from hw.config import SUPPORTED_LANES, SUPPORTED_MODELS, SUPPORTED_PIXELS_PER_BEAT, CoreConfig
+from hw.plan.config import SUPPORTED_LANES, SUPPORTED_MODELS, SUPPORTED_PIXELS_PER_BEAT, CoreConfig
 from hw.verilog import generate, lint, settle_at_time_zero
 from quant.rom import read_coe, read_mem
 
@@ -134,8 +135,31 @@ def test_quant_hw_sim_do_not_import_torch():
     code = (
         "import sys\n"
         "import quant.golden, quant.quantize, quant.export, quant.accuracy, hw.core, hw.verilog\n"
-        "import sim.runner, boards\n"
+        "import sim.runner, boards, report.performance, report.fabric_area, report.loadable_area\n"
+        "import lst.transform.matrices\n"
         "assert 'torch' not in sys.modules, sorted(m for m in sys.modules if 'torch' in m)\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_the_generator_digest_covers_every_room_of_hw(tmp_path):
+    """A change in any module of hw/'s rooms (or quant/) changes the build cache's key."""
+    import shutil
+
+    from hw.verilog import generator_digest
+
+    root = Path(__file__).resolve().parent.parent
+    for package in ("hw", "quant"):
+        shutil.copytree(
+            root / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    base = generator_digest(tmp_path)
+    assert base == generator_digest(root)
+    for module in ("hw/components/argmax.py", "hw/plan/schedule.py", "hw/fpga/device.py"):
+        path = tmp_path / module
+        text = path.read_text()
+        path.write_text(text + "\n# changed\n")
+        assert generator_digest(tmp_path) != base, module
+        path.write_text(text)
+    assert generator_digest(tmp_path) == base

@@ -39,7 +39,7 @@ R = {r.name: r.offset for r in regmap.REGISTERS}
 
 @pytest.fixture(scope="module")
 def golden():
-    from hw.config import CoreConfig
+    from hw.plan.config import CoreConfig
 
     return GoldenModel(quantize_checkpoint(CoreConfig().checkpoint_path(), "q5.7"))
 
@@ -47,7 +47,7 @@ def golden():
 @pytest.fixture(scope="module")
 def digest():
     from boards.zynq.axi_wrapper import weights_digest
-    from hw.config import CoreConfig
+    from hw.plan.config import CoreConfig
 
     return weights_digest(quantize_checkpoint(CoreConfig().checkpoint_path(), "q5.7"))
 

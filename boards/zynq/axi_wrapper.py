@@ -10,8 +10,8 @@ from amaranth.lib import wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
-from hw.config import CoreConfig
 from hw.core import LSTCore
+from hw.plan.config import CoreConfig
 from lst.errors import ConfigError
 from quant.quantize import QuantizedLST, quantize_checkpoint
 
@@ -78,7 +78,7 @@ class LSTAxiWrapper(wiring.Component):
     Loading weights
     ---------------
     With ``config.weights == "loadable"``, ``LOAD_CONTROL.RESTART`` and ``LOAD_DATA``
-    drive the core's load port (:mod:`hw.load_image`): one word per register write,
+    drive the core's load port (:mod:`hw.plan.load_image`): one word per register write,
     ``LOAD_COUNT`` and ``LOAD_CRC`` read back what was accepted. Both writes are ignored
     while ``STATUS.BUSY`` (an image is being loaded, computed or sent), and set
     ``STATUS.LOAD_REFUSED`` instead: memories never change under an image in flight.
@@ -122,7 +122,7 @@ class LSTAxiWrapper(wiring.Component):
         self.digest = weights_digest(qmodel)
         self.load_words = 0
         if self.core.loadable:
-            from hw.load_image import load_regions
+            from hw.plan.load_image import load_regions
 
             self.load_words = sum(load_regions(config, qmodel).values())
         A = ADDR_WIDTH

@@ -281,8 +281,8 @@ class LSTAccelerator:
             Refused (busy), or the digest read back differs: no image is sent until a
             later load succeeds.
         """
-        from hw.config import CoreConfig
-        from hw.load_image import load_image, words_crc
+        from hw.plan.config import CoreConfig
+        from hw.plan.load_image import load_image, words_crc
         from lst.errors import ConfigError
         from quant.quantize import QuantizedLST, quantize_checkpoint
 

@@ -17,7 +17,7 @@ import json
 import re
 from pathlib import Path
 
-from hw.config import CoreConfig
+from hw.plan.config import CoreConfig
 from hw.verilog import generator_digest as core_generator_digest
 from hw.verilog import settle_at_time_zero
 from lst.outputs import check_dir, output_dir
@@ -143,7 +143,7 @@ def generate(config: CoreConfig, out_dir, *, qmodel=None, force: bool = False, r
 
 def _load_info(config: CoreConfig, qmodel) -> dict:
     """The load image's regions and the digest of the built-in (initial) contents."""
-    from hw.load_image import load_digest, load_regions
+    from hw.plan.load_image import load_digest, load_regions
 
     regions = load_regions(config, qmodel)
     return {

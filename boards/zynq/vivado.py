@@ -58,7 +58,7 @@ class VivadoBuild(JSONConfig):
     board : str
         ``zybo-z7-10`` or ``zybo-z7-20``.
     lanes, format, checkpoint, model, dsp_lanes, fabric_style
-        The core (see :class:`hw.config.CoreConfig`); 4 pixels per beat always; the
+        The core (see :class:`hw.plan.config.CoreConfig`); 4 pixels per beat always; the
         board's part sets the default DSP lanes.
     fclk_mhz : float
         FCLK0, the clock of the whole PL design (DMA, interconnect, wrapper, core).

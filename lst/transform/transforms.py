@@ -46,6 +46,26 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .matrices import (
+    DEFAULT_WAVELET,
+    TRANSFORMS,
+    bwt_matrix,
+    check_kind,
+    check_length,
+    check_norm,
+    check_power_of_two,
+    dct_matrix,
+    dct_ortho_scale,
+    dwt_level_matrix,
+    forward_matrix,
+    hadamard_matrix,
+    ibwt_matrix,
+    idct_matrix,
+    inverse_matrix,
+    next_power_of_two,
+    padded_length,
+)
+
 __all__ = [
     "DEFAULT_IMPLEMENTATION",
     "IMPLEMENTATIONS",
@@ -67,9 +87,6 @@ __all__ = [
     "padded_length",
 ]
 
-#: The transform families, by name.
-TRANSFORMS = ("dct", "hadamard", "bwt")
-
 #: Implementations of each family: the matrix product and the fast algorithm.
 IMPLEMENTATIONS = {
     "dct": ("matrix", "fft"),
@@ -81,33 +98,6 @@ IMPLEMENTATIONS = {
 #: forward + inverse + backward at the sizes the models use, 7 to 64).
 DEFAULT_IMPLEMENTATION = {"dct": "matrix", "hadamard": "matrix", "bwt": "matrix"}
 
-DCT_NORMS = ("ortho", "backward")
-DEFAULT_WAVELET = "bior1.3"
-
-
-# ------------------------------------------------------------------ sizes and checks
-
-
-def _check_kind(kind: str) -> str:
-    if kind not in TRANSFORMS:
-        raise ValueError(f"unknown transform {kind!r}; choose one of {', '.join(TRANSFORMS)}")
-    return kind
-
-
-def _check_length(n: int, what: str = "length") -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{what} must be a positive integer, not {n!r}")
-    return int(n)
-
-
-def _check_power_of_two(n: int, kind: str) -> int:
-    n = _check_length(n)
-    if n & (n - 1):
-        raise ValueError(
-            f"{kind} matrix size must be a power of two, not {n} (pad to {next_power_of_two(n)})"
-        )
-    return n
-
 
 def _implementation(kind: str, implementation: str | None) -> str:
     impl = implementation or DEFAULT_IMPLEMENTATION[kind]
@@ -117,162 +107,6 @@ def _implementation(kind: str, implementation: str | None) -> str:
             f"{', '.join(IMPLEMENTATIONS[kind])}"
         )
     return impl
-
-
-def _check_norm(norm: str) -> str:
-    if norm not in DCT_NORMS:
-        raise ValueError(
-            f"unknown DCT normalisation {norm!r}; choose one of {', '.join(DCT_NORMS)}"
-        )
-    return norm
-
-
-def next_power_of_two(n: int) -> int:
-    """The smallest power of two that is at least ``n`` (``n`` >= 1)."""
-    n = _check_length(n)
-    return 1 << (n - 1).bit_length()
-
-
-def padded_length(kind: str, n: int) -> int:
-    """Length of the coefficients of a length-``n`` signal: ``n`` for the DCT, else the next
-    power of two."""
-    _check_kind(kind)
-    n = _check_length(n)
-    return n if kind == "dct" else next_power_of_two(n)
-
-
-# ------------------------------------------------------------------ matrices (NumPy)
-# Convention: coefficients = M @ signal (columns are signals).
-
-
-@functools.lru_cache(maxsize=64)
-def _dct_matrix(n: int, norm: str) -> np.ndarray:
-    k = np.arange(n)[:, None]
-    i = np.arange(n)[None, :]
-    m = 2.0 * np.cos(np.pi * k * (2 * i + 1) / (2 * n))
-    if norm == "ortho":
-        m *= _dct_ortho_scale(n)[:, None]
-    m.setflags(write=False)
-    return m
-
-
-def _dct_ortho_scale(n: int) -> np.ndarray:
-    """Row scale turning scipy's unnormalised DCT-II into the orthonormal one."""
-    s = np.full(n, np.sqrt(1.0 / (2 * n)))
-    s[0] = np.sqrt(1.0 / (4 * n))
-    return s
-
-
-def dct_matrix(n: int, norm: str = "ortho") -> np.ndarray:
-    """The ``n``×``n`` DCT-II matrix ``C`` (coefficients ``= C @ x``), float64, read-only.
-
-    ``norm="ortho"``: orthonormal (``C @ C.T = I``). ``norm="backward"``: scipy's
-    default, ``C[k, i] = 2 cos(pi k (2i + 1) / 2n)``.
-    """
-    return _dct_matrix(_check_length(n), _check_norm(norm))
-
-
-@functools.lru_cache(maxsize=64)
-def _idct_matrix(n: int, norm: str) -> np.ndarray:
-    if norm == "ortho":
-        m = _dct_matrix(n, norm).T.copy()
-    else:
-        # Exact inverse of the unnormalised DCT-II: x_i = (y_0 + 2 sum_k y_k cos(.)) / 2n.
-        i = np.arange(n)[:, None]
-        k = np.arange(n)[None, :]
-        m = np.cos(np.pi * k * (2 * i + 1) / (2 * n)) / n
-        m[:, 0] = 0.5 / n
-    m.setflags(write=False)
-    return m
-
-
-def idct_matrix(n: int, norm: str = "ortho") -> np.ndarray:
-    """The exact inverse of :func:`dct_matrix` (a scaled DCT-III), float64, read-only."""
-    return _idct_matrix(_check_length(n), _check_norm(norm))
-
-
-@functools.lru_cache(maxsize=64)
-def _hadamard_matrix(n: int) -> np.ndarray:
-    h = np.ones((1, 1))
-    while h.shape[0] < n:
-        h = np.block([[h, h], [h, -h]])
-    h = h / np.sqrt(n)
-    h.setflags(write=False)
-    return h
-
-
-def hadamard_matrix(n: int) -> np.ndarray:
-    """The orthonormal Hadamard matrix of size ``n`` (a power of two) in natural (Sylvester)
-    order: ``H_1 = [1]``, ``H_2m = [[H_m, H_m], [H_m, -H_m]] / sqrt 2``. Symmetric and its own
-    inverse."""
-    return _hadamard_matrix(_check_power_of_two(n, "Hadamard"))
-
-
-@functools.lru_cache(maxsize=64)
-def _dwt_level_matrix(m: int, wavelet: str) -> np.ndarray:
-    """Single-level periodized DWT of length ``m`` (even): rows ``[approximation; detail]``."""
-    import pywt
-
-    # pywt transforms each row of the identity; row i of its output is the DWT of e_i.
-    approx, detail = pywt.dwt(np.eye(m), wavelet, mode="periodization", axis=-1)
-    level = np.concatenate([approx, detail], axis=-1).T
-    if level.shape != (m, m):
-        raise ValueError(f"{wavelet}: a periodized DWT of length {m} is not square")
-    return level
-
-
-@functools.lru_cache(maxsize=64)
-def _bwt_matrix(n: int, wavelet: str) -> np.ndarray:
-    m = np.eye(n)
-    block = n
-    while block > 1:
-        level = _dwt_level_matrix(block, wavelet)
-        # Apply the level to every block of the current coefficients (block-diagonal).
-        m = np.kron(np.eye(n // block), level) @ m
-        block //= 2
-    m.setflags(write=False)
-    return m
-
-
-def bwt_matrix(n: int, wavelet: str = DEFAULT_WAVELET) -> np.ndarray:
-    """The block wavelet transform matrix of size ``n`` (a power of two), float64, read-only.
-
-    A full wavelet-packet tree: the single-level periodized DWT (PyWavelets, ``wavelet``)
-    on the whole signal, then on each half, each quarter, ... down to blocks of two,
-    coefficients kept in tree order ``[a | d]``, ``[aa | ad | da | dd]``, ...
-    """
-    return _bwt_matrix(_check_power_of_two(n, "block wavelet"), wavelet)
-
-
-@functools.lru_cache(maxsize=64)
-def _ibwt_matrix(n: int, wavelet: str) -> np.ndarray:
-    m = np.linalg.inv(_bwt_matrix(n, wavelet))
-    m.setflags(write=False)
-    return m
-
-
-def ibwt_matrix(n: int, wavelet: str = DEFAULT_WAVELET) -> np.ndarray:
-    """The inverse of :func:`bwt_matrix` (its matrix inverse), float64, read-only."""
-    return _ibwt_matrix(_check_power_of_two(n, "block wavelet"), wavelet)
-
-
-def _forward_matrix(kind: str, n: int, *, norm: str = "ortho", wavelet: str = DEFAULT_WAVELET):
-    """``P``×``n`` matrix from a length-``n`` signal to its ``P`` coefficients (zero padding
-    folded in: the columns of the padded samples are dropped)."""
-    p = padded_length(kind, n)
-    if kind == "dct":
-        return dct_matrix(n, norm)
-    full = hadamard_matrix(p) if kind == "hadamard" else bwt_matrix(p, wavelet)
-    return full[:, :n]
-
-
-def _inverse_matrix(kind: str, n: int, *, norm: str = "ortho", wavelet: str = DEFAULT_WAVELET):
-    """``n``×``P`` matrix from ``P`` coefficients back to the signal (cropping folded in)."""
-    p = padded_length(kind, n)
-    if kind == "dct":
-        return idct_matrix(n, norm)
-    full = hadamard_matrix(p) if kind == "hadamard" else ibwt_matrix(p, wavelet)
-    return full[:n, :]
 
 
 # ------------------------------------------------------------------ fast algorithms (torch)
@@ -287,7 +121,7 @@ def _dct_fft_last(x: torch.Tensor, norm: str) -> torch.Tensor:
     phase = _dct_phase(n, -1.0, spectrum.dtype, x.device)
     coeffs = 2.0 * (spectrum * phase).real
     if norm == "ortho":
-        coeffs = coeffs * _as_tensor(_dct_ortho_scale(n), x)
+        coeffs = coeffs * _as_tensor(dct_ortho_scale(n), x)
     return coeffs
 
 
@@ -295,7 +129,7 @@ def _idct_fft_last(c: torch.Tensor, norm: str) -> torch.Tensor:
     """Exact inverse of :func:`_dct_fft_last` (a DCT-III by one complex inverse FFT)."""
     n = c.shape[-1]
     if norm == "ortho":
-        c = c / _as_tensor(_dct_ortho_scale(n), c)
+        c = c / _as_tensor(dct_ortho_scale(n), c)
     # c_reflected[k] = c[n - k] for k >= 1, and 0 for k = 0.
     reflected = torch.cat([torch.zeros_like(c[..., :1]), c[..., 1:].flip(-1)], dim=-1)
     complex_dtype = torch.complex128 if c.dtype == torch.float64 else torch.complex64
@@ -349,7 +183,7 @@ def _filter_bank(m: int, wavelet: str) -> tuple:
     ``x[i] = sum w a_up[(i - offset) mod m]`` (synthesis, ``a_up`` = ``a`` with zeros
     between samples). Raises if the matrices do not have this periodic structure.
     """
-    level = _dwt_level_matrix(m, wavelet)
+    level = dwt_level_matrix(m, wavelet)
     inverse = np.linalg.inv(level)
     half = m // 2
 
@@ -434,7 +268,7 @@ def dct(
 ) -> torch.Tensor:
     """DCT-II of ``x`` along ``dim`` (any length; see :func:`dct_matrix` for ``norm``)."""
     _check_floating(x)
-    _check_norm(norm)
+    check_norm(norm)
     impl = _implementation("dct", implementation)
     if impl == "fft":
         return _along(x, dim, lambda t: _dct_fft_last(t, norm))
@@ -446,7 +280,7 @@ def idct(
 ) -> torch.Tensor:
     """Exact inverse of :func:`dct` (same ``norm``)."""
     _check_floating(c)
-    _check_norm(norm)
+    check_norm(norm)
     impl = _implementation("dct", implementation)
     if impl == "fft":
         return _along(c, dim, lambda t: _idct_fft_last(t, norm))
@@ -462,7 +296,7 @@ def hadamard(x: torch.Tensor, dim: int = -1, *, implementation: str | None = Non
         p = next_power_of_two(t.shape[-1])
         if impl == "fast":
             return _fwht_last(_pad_last(t, p))
-        return _matrix_last(t, _forward_matrix("hadamard", t.shape[-1]))
+        return _matrix_last(t, forward_matrix("hadamard", t.shape[-1]))
 
     return _along(x, dim, last)
 
@@ -473,11 +307,11 @@ def ihadamard(
     """Inverse of :func:`hadamard`: transform back and crop to ``length`` (default: no crop)."""
     _check_floating(c)
     impl = _implementation("hadamard", implementation)
-    p = _check_power_of_two(c.shape[dim], "Hadamard")
+    p = check_power_of_two(c.shape[dim], "Hadamard")
     n = _crop_length(length, p)
     if impl == "fast":
         return _along(c, dim, lambda t: _fwht_last(t)[..., :n])
-    return _along(c, dim, lambda t: _matrix_last(t, _inverse_matrix("hadamard", n)))
+    return _along(c, dim, lambda t: _matrix_last(t, inverse_matrix("hadamard", n)))
 
 
 def bwt(
@@ -495,7 +329,7 @@ def bwt(
         p = next_power_of_two(t.shape[-1])
         if impl == "fast":
             return _bwt_fast_last(_pad_last(t, p), wavelet)
-        return _matrix_last(t, _forward_matrix("bwt", t.shape[-1], wavelet=wavelet))
+        return _matrix_last(t, forward_matrix("bwt", t.shape[-1], wavelet=wavelet))
 
     return _along(x, dim, last)
 
@@ -511,17 +345,17 @@ def ibwt(
     """Inverse of :func:`bwt`: transform back and crop to ``length`` (default: no crop)."""
     _check_floating(c)
     impl = _implementation("bwt", implementation)
-    p = _check_power_of_two(c.shape[dim], "block wavelet")
+    p = check_power_of_two(c.shape[dim], "block wavelet")
     n = _crop_length(length, p)
     if impl == "fast":
         return _along(c, dim, lambda t: _ibwt_fast_last(t, wavelet)[..., :n])
-    return _along(c, dim, lambda t: _matrix_last(t, _inverse_matrix("bwt", n, wavelet=wavelet)))
+    return _along(c, dim, lambda t: _matrix_last(t, inverse_matrix("bwt", n, wavelet=wavelet)))
 
 
 def _crop_length(length: int | None, padded: int) -> int:
     if length is None:
         return padded
-    n = _check_length(length)
+    n = check_length(length)
     if padded_length("hadamard", n) != padded:
         raise ValueError(
             f"cannot crop {padded} coefficients to length {n}: {n} pads to another size"
@@ -569,18 +403,18 @@ class Transform2d(nn.Module):
         wavelet: str = DEFAULT_WAVELET,
     ):
         super().__init__()
-        self.kind = _check_kind(kind)
-        self.height = _check_length(height, "height")
-        self.width = _check_length(width, "width")
+        self.kind = check_kind(kind)
+        self.height = check_length(height, "height")
+        self.width = check_length(width, "width")
         self.implementation = _implementation(kind, implementation)
-        self.norm = _check_norm(norm)
+        self.norm = check_norm(norm)
         self.wavelet = wavelet
         self.padded_height = padded_length(kind, self.height)
         self.padded_width = padded_length(kind, self.width)
         opts = {"norm": norm, "wavelet": wavelet}
         for name, n in (("h", self.height), ("w", self.width)):
-            fwd = _forward_matrix(kind, n, **opts)
-            inv = _inverse_matrix(kind, n, **opts)
+            fwd = forward_matrix(kind, n, **opts)
+            inv = inverse_matrix(kind, n, **opts)
             self.register_buffer(f"forward_{name}", _float(fwd), persistent=False)
             self.register_buffer(f"inverse_{name}", _float(inv), persistent=False)
 
@@ -698,7 +532,7 @@ def benchmark(
     try:
         gen = torch.Generator().manual_seed(0)
         for kind in kinds:
-            _check_kind(kind)
+            check_kind(kind)
             for n in sizes:
                 x0 = torch.randn(images, n, n, generator=gen)
                 for impl in IMPLEMENTATIONS[kind]:

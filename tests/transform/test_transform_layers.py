@@ -7,6 +7,7 @@ import pytest
 import scipy.fft
 import torch
 
+from lst.transform import matrices
 from lst.transform import transforms as tr
 from lst.transform.layers import SoftThreshold, TransformDomainLayer, soft_threshold
 
@@ -61,10 +62,10 @@ def _reference_layer(layer: TransformDomainLayer, x: torch.Tensor) -> torch.Tens
     """The layer's definition, literally: T⁻¹(Σᵢ S_Tᵢ(Vᵢ ⊛ (T(x) ∘ Aᵢ))) (+ x), with explicit
     transform matrices, A applied before V, one path at a time."""
     t = layer.transform
-    fh = torch.tensor(tr._forward_matrix(t.kind, t.height), dtype=x.dtype)
-    fw = torch.tensor(tr._forward_matrix(t.kind, t.width), dtype=x.dtype)
-    ih = torch.tensor(tr._inverse_matrix(t.kind, t.height), dtype=x.dtype)
-    iw = torch.tensor(tr._inverse_matrix(t.kind, t.width), dtype=x.dtype)
+    fh = torch.tensor(matrices.forward_matrix(t.kind, t.height), dtype=x.dtype)
+    fw = torch.tensor(matrices.forward_matrix(t.kind, t.width), dtype=x.dtype)
+    ih = torch.tensor(matrices.inverse_matrix(t.kind, t.height), dtype=x.dtype)
+    iw = torch.tensor(matrices.inverse_matrix(t.kind, t.width), dtype=x.dtype)
     coeffs = fh @ x @ fw.T
     total = 0
     for i in range(layer.paths):
@@ -179,7 +180,7 @@ def test_authors_unnormalised_dct_is_the_same_layer_with_rescaled_thresholds():
         mixed = torch.einsum("oc,bchw->bohw", layer.channel_mix[i], coeffs * layer.filters[i])
         total = total + soft_threshold(mixed, layer.soft_threshold.threshold[i])
     authors = u_inv @ total @ u_inv.T
-    scale = torch.tensor(1.0 / tr._dct_ortho_scale(n))
+    scale = torch.tensor(1.0 / matrices.dct_ortho_scale(n))
     with torch.no_grad():
         layer.soft_threshold.threshold.div_(torch.outer(scale, scale))
     torch.testing.assert_close(layer(x), authors, rtol=1e-10, atol=1e-10)

@@ -9,6 +9,7 @@ import scipy.fft
 import scipy.linalg
 import torch
 
+from lst.transform import matrices
 from lst.transform import transforms as tr
 
 SIZES = (1, 2, 3, 5, 7, 8, 16, 28, 32)
@@ -65,7 +66,7 @@ def test_fast_equals_matrix_values_and_gradients(kind, n):
         torch.testing.assert_close(fast, matrix, rtol=0, atol=1e-11)
 
 
-@pytest.mark.parametrize("norm", tr.DCT_NORMS)
+@pytest.mark.parametrize("norm", matrices.DCT_NORMS)
 @pytest.mark.parametrize("n", (1, 4, 7, 28))
 def test_dct_matches_scipy(norm, n):
     x = _rand(5, n)
@@ -196,7 +197,7 @@ def _dct1(h):
     return scipy.fft.dct(h, type=1)
 
 
-@pytest.mark.parametrize("norm", tr.DCT_NORMS)
+@pytest.mark.parametrize("norm", matrices.DCT_NORMS)
 @pytest.mark.parametrize("n", (5, 8, 28))
 def test_dct_convolution_theorem_1d(norm, n):
     rng = np.random.default_rng(n)

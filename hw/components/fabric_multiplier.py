@@ -14,7 +14,7 @@ For the MAC lanes beyond the XC7Z010's 80 DSP48E1 slices. Styles (:data:`FABRIC_
 ``yosys``
     ``a * b``, left to the synthesis tool.
 
-Measured with Yosys (``python -m hw.fabric_area``, whose docstring has the table):
+Measured with Yosys (``python -m report.fabric_area``, whose docstring has the table):
 ``booth`` is the smallest and shallowest, 70 LUT and 3 LUT levels at 12 × 8 bits against
 196 LUT and 7 levels for ``yosys`` (49 against 110 at 8 × 8).
 
@@ -36,13 +36,9 @@ from amaranth import Cat, Const, Module, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from ..plan.config import DEFAULT_STYLE, FABRIC_STYLES
+
 __all__ = ["DEFAULT_STYLE", "FABRIC_STYLES", "FabricMultiplier"]
-
-#: The multiplier structures :class:`FabricMultiplier` can build.
-FABRIC_STYLES = ("booth", "booth_chain", "yosys")
-
-#: The style measured smallest (LUTs) within 5 LUT levels (see :mod:`hw.fabric_area`).
-DEFAULT_STYLE = "booth"
 
 
 class FabricMultiplier(wiring.Component):

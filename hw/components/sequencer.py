@@ -28,7 +28,7 @@ class Sequencer(wiring.Component):
         Idle cycles between a row and its column pass (``row_to_column``), a column
         pass and the next block's row pass (``column_to_row``) and the last column
         pass and the output layer (``column_to_output``); default none
-        (:func:`hw.schedule.pass_gaps` says when a pass would otherwise read a value
+        (:func:`hw.plan.schedule.pass_gaps` says when a pass would otherwise read a value
         before it is written).
 
     Ports

@@ -33,7 +33,7 @@ def _crc32_matrix():
 
 
 class WeightLoader(wiring.Component):
-    """Writes a load image (:mod:`hw.load_image`) into the weight, bias, output-bias and
+    """Writes a load image (:mod:`hw.plan.load_image`) into the weight, bias, output-bias and
     activation-table memories, one 32-bit word per accepted beat, and keeps the CRC-32
     of the words accepted since ``restart``.
 

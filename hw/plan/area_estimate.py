@@ -18,7 +18,7 @@ memory (``L·W``), a fabric lane's multiplier (``F``, ``F·W``), and the drains,
 and write crossbar that every extra group adds (``(G − 1)·L``, ``(G − 1)·L·W``). The
 coefficients are least squares over the Yosys rows of ``make report``
 (``docs/performance.json``: every lane count, both formats, the all-fabric row, the
-fabric-lane probes and the LST-2 and ResLST-3 rows); ``python -m hw.area_estimate``
+fabric-lane probes and the LST-2 and ResLST-3 rows); ``python -m hw.plan.area_estimate``
 refits them and prints the table of errors that ``docs/hardware.md`` shows. Around the
 core, measured once and added as constants: the self-test top's logic, its image ROM
 (RAMB36 for ``784 · images`` bytes) and that ROM's registered banks, the AXI wrapper's
@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import math
 
+from ..fpga.device import RESOURCES
 from .config import CoreConfig
-from .device import RESOURCES
 
 __all__ = [
     "ECP5_PER_XC7",
@@ -49,7 +49,7 @@ __all__ = [
     "main",
 ]
 
-#: Least-squares coefficients (``python -m hw.area_estimate`` refits them).
+#: Least-squares coefficients (``python -m hw.plan.area_estimate`` refits them).
 LUT_COEFFS = (363.077, 3.348, 70.883, 0.305)
 FF_COEFFS = (854.637, 1.854, 23.582, 5.042, 2.535)
 RAMB18_COEFFS = (9.697, 0.025)
@@ -77,7 +77,7 @@ TOPS = {
     # docs/board.md: the wrapper (registers, counters, framing, flag FIFO, output mux).
     "axi": (330, 314, 0),
 }
-#: The load port at 28 lanes (docs/board.md, ``python -m hw.loadable_area``).
+#: The load port at 28 lanes (docs/board.md, ``python -m report.loadable_area``).
 LOADABLE_28 = (201, 189, 4)
 #: The self-test's image ROM: banks of this many bytes (one RAMB18 / DP16KD each), each
 #: with its word registered (32 flip-flops) and selected by an AND-OR (about 11 LUTs).

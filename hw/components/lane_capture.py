@@ -24,7 +24,7 @@ class LaneCapture(wiring.Component):
     bias_depth : int
         Range of the drain's bias address.
     dest_shape : shape
-        Of the destination tag (:func:`hw.activation_buffers.destination_layout`).
+        Of the destination tag (:func:`hw.components.activation_buffers.destination_layout`).
 
     Ports
     -----

@@ -6,7 +6,7 @@ from amaranth import Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from .config import CoreConfig, N
+from ..plan.config import CoreConfig, N
 from .loop_nest import LoopNest, drive_pass, lookup, pass_members
 
 __all__ = ["ColumnPass"]
@@ -25,7 +25,7 @@ class ColumnPass(wiring.Component):
     Ports
     -----
     start, busy, valid, first, last, done, w_addr
-        As for :class:`~hw.row_pass.RowPass`.
+        As for :class:`~hw.components.row_pass.RowPass`.
     e_addr : Out(ArrayLayout(range(784 // groups), groups))
         Read address for each E bank.
     e_bank : Out(ArrayLayout(range(groups), groups))

@@ -33,14 +33,15 @@ from lst.arch import LST_MODELS, LSTArch, default_checkpoint, get_arch
 from lst.errors import ConfigError
 from lst.jsonconfig import JSONConfig
 
+from .schedule import pass_gaps
+from .shape import CLASSES, N
+
 __all__ = ["SUPPORTED_LANES", "SUPPORTED_PIXELS_PER_BEAT", "WEIGHT_MODES", "CoreConfig"]
 
-N = 28
-CLASSES = 10
 #: Lane counts the generator accepts: divisors of 28 (one group), or groups of 14 or 28
 #: lanes whose number divides 28 (56 = 2 × 28, 98 = 7 × 14, 112 = 4 × 28, 196 = 7 × 28).
 SUPPORTED_LANES = (1, 2, 4, 7, 14, 28, 56, 98, 112, 196)
-#: The device whose DSP48E1 count sets the default split of lanes (``hw.device``).
+#: The device whose DSP48E1 count sets the default split of lanes (``hw.fpga.device``).
 DEFAULT_DEVICE = "xc7z010"
 #: Pixels per input stream beat: divisors of 28, so a beat never straddles two rows.
 SUPPORTED_PIXELS_PER_BEAT = (1, 2, 4, 7, 14, 28)
@@ -50,8 +51,16 @@ MACS_PER_IMAGE = 2 * N**3 + CLASSES * N * N
 SUPPORTED_MODELS = tuple(LST_MODELS)
 #: Where the weights, biases and activation table come from: the Verilog's initial
 #: contents only (``baked``), or those contents writable through the core's load port
-#: (``loadable``, :mod:`hw.load_image`).
+#: (``loadable``, :mod:`hw.plan.load_image`).
 WEIGHT_MODES = ("baked", "loadable")
+
+
+#: The structures a fabric lane's multiplier can take (:class:`hw.components.
+#: fabric_multiplier.FabricMultiplier`).
+FABRIC_STYLES = ("booth", "booth_chain", "yosys")
+
+#: The style measured smallest (LUTs) within 5 LUT levels (``python -m report.fabric_area``).
+DEFAULT_STYLE = "booth"
 
 
 @dataclass(frozen=True)
@@ -73,15 +82,15 @@ class CoreConfig(JSONConfig):
         metadata, else inferred from its tensors), or ``lst1`` without a checkpoint.
     weights : str
         ``baked`` (the memories are ROMs) or ``loadable`` (the checkpoint's values are
-        only the initial contents; a load port rewrites them, see :mod:`hw.load_image`).
+        only the initial contents; a load port rewrites them, see :mod:`hw.plan.load_image`).
     dsp_lanes : int
         Lanes built as DSP48E1 slices (the first ``dsp_lanes``); the others are fabric
-        lanes (LUTs and carry chains, :mod:`hw.fabric_multiplier`). ``-1`` (default):
+        lanes (LUTs and carry chains, :mod:`hw.components.fabric_multiplier`). ``-1`` (default):
         as many as ``device`` has DSP slices, at most ``lanes``. ``0``: all fabric.
     device : str
-        The target part (``hw.device.DEVICES``): only its DSP count is used here.
+        The target part (``hw.fpga.device.DEVICES``): only its DSP count is used here.
     fabric_style : str
-        The fabric lanes' multiplier (:data:`hw.fabric_multiplier.FABRIC_STYLES`; empty:
+        The fabric lanes' multiplier (:data:`hw.components.fabric_multiplier.FABRIC_STYLES`; empty:
         the default, the smallest measured).
     """
 
@@ -116,7 +125,7 @@ class CoreConfig(JSONConfig):
             raise ConfigError(
                 f"weights must be one of {', '.join(WEIGHT_MODES)}, not {self.weights!r}"
             )
-        from .device import device
+        from ..fpga.device import device
 
         part = device(self.device)  # raises on an unknown part
         dsp = part.DSP48E1
@@ -135,8 +144,6 @@ class CoreConfig(JSONConfig):
                 f"dsp_lanes {self.dsp_lanes} exceeds the {dsp} {part.label('DSP48E1')} of the "
                 f"{self.device}"
             )
-        from .fabric_multiplier import DEFAULT_STYLE, FABRIC_STYLES
-
         if not self.fabric_style:
             object.__setattr__(self, "fabric_style", DEFAULT_STYLE)
         if self.fabric_style not in FABRIC_STYLES:
@@ -159,8 +166,6 @@ class CoreConfig(JSONConfig):
     def name(self) -> str:
         name = f"{self.model}_l{self.lanes}_p{self.pixels_per_beat}_{self.format.replace('.', '_')}"
         if self.fabric_lanes:
-            from .fabric_multiplier import DEFAULT_STYLE
-
             name += f"_d{self.dsp_lanes}"
             if self.fabric_style != DEFAULT_STYLE:
                 name += f"_{self.fabric_style}"
@@ -258,9 +263,7 @@ class CoreConfig(JSONConfig):
     @functools.cached_property
     def pass_gaps(self) -> dict[str, int]:
         """Idle cycles between passes so that each reads only values already written
-        (:func:`hw.schedule.pass_gaps`; zero unless the passes are short)."""
-        from .schedule import pass_gaps
-
+        (:func:`hw.plan.schedule.pass_gaps`; zero unless the passes are short)."""
         return pass_gaps(self)
 
     @property

@@ -6,7 +6,9 @@ from amaranth import Module, Mux, Signal, signed
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from .fabric_multiplier import DEFAULT_STYLE, FABRIC_STYLES, FabricMultiplier
+from ..plan.config import DEFAULT_STYLE, FABRIC_STYLES
+from ..plan.latency import MAC_ARRAY
+from .fabric_multiplier import FabricMultiplier
 
 __all__ = ["MacArray"]
 
@@ -16,7 +18,7 @@ class MacArray(wiring.Component):
 
     Each cycle with ``en`` asserted, lane ``l`` computes
     ``acc[l] ← (first ? 0 : acc[l]) + x[l]·w[l]``; without ``en`` it holds. Biases are
-    added later, on the way out (:class:`~hw.lane_drain.LaneDrain`), so each lane is a
+    added later, on the way out (:class:`~hw.components.lane_drain.LaneDrain`), so each lane is a
     plain multiply-accumulate.
 
     Three register stages, as in a DSP48E1 with its input, multiplier and output
@@ -24,7 +26,7 @@ class MacArray(wiring.Component):
     accumulator. ``en`` and ``first`` travel with the operands, so the pipeline itself
     never stalls. Lanes ``0 … dsp_lanes − 1`` are written as one multiply-add per
     stage, which synthesis maps onto one DSP48E1 slice each; the other lanes use a
-    :class:`~hw.fabric_multiplier.FabricMultiplier` (LUTs and carry chains, which
+    :class:`~hw.components.fabric_multiplier.FabricMultiplier` (LUTs and carry chains, which
     synthesis cannot turn into a DSP slice) and a fabric accumulator.
 
     Parameters
@@ -39,7 +41,7 @@ class MacArray(wiring.Component):
     dsp_lanes : int
         Lanes built for DSP48E1 slices (default: all of them).
     fabric_style : str
-        The fabric lanes' multiplier (:data:`hw.fabric_multiplier.FABRIC_STYLES`).
+        The fabric lanes' multiplier (:data:`hw.components.fabric_multiplier.FABRIC_STYLES`).
 
     Ports
     -----
@@ -53,7 +55,7 @@ class MacArray(wiring.Component):
     """
 
     #: Cycles from an enabled cycle's operands to the accumulator that includes them.
-    latency = 3
+    latency = MAC_ARRAY
 
     def __init__(
         self,

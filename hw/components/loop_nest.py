@@ -18,7 +18,7 @@ def lookup(values, index):
 
 def pass_members(weight_words: int) -> dict:
     """Signature members every pass shares: the handshake with the sequencer and the
-    operation of the cycle (see :class:`~hw.row_pass.RowPass`)."""
+    operation of the cycle (see :class:`~hw.components.row_pass.RowPass`)."""
     return {
         "start": In(1),
         "busy": Out(1),

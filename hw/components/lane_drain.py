@@ -7,6 +7,8 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from ..plan.latency import LANE_DRAIN
+
 __all__ = ["LaneDrain"]
 
 
@@ -50,7 +52,7 @@ class LaneDrain(wiring.Component):
     """
 
     #: Cycles from ``start`` to lane 0's values on the outputs.
-    LATENCY = 4
+    LATENCY = LANE_DRAIN
 
     def __init__(self, *, lanes: int, groups: int, width: int, biases, tag_shape=1, writable=False):
         if lanes % groups:

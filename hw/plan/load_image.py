@@ -14,7 +14,7 @@ The memory keeps the low bits of each value (weight, bias or activation width). 
 digest is the CRC-32 of IEEE 802.3 / zlib (polynomial 0x04C11DB7, reflected: 0xEDB88320;
 initial value 0xFFFFFFFF; final complement) over the words as little-endian bytes, i.e.
 every word's bits 0 to 31 in that order: ``zlib.crc32(words.astype("<u4").tobytes())``.
-The hardware computes the same over every word it accepts (:class:`hw.weight_loader.
+The hardware computes the same over every word it accepts (:class:`hw.components.weight_loader.
 WeightLoader`). The image depends on the model, the format and the lane count (the
 weight layout), not on ``pixels_per_beat``.
 """

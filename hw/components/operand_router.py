@@ -6,9 +6,10 @@ from amaranth import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from ..plan.config import CoreConfig, N
+from ..plan.latency import OPERAND_ROUTER
+from ..plan.schedule import PassSchedule
 from .activation_buffers import destination_layout
-from .config import CoreConfig, N
-from .schedule import PassSchedule
 
 __all__ = ["OperandRouter", "op_layout"]
 
@@ -74,7 +75,7 @@ class OperandRouter(wiring.Component):
     """
 
     #: Cycles from an op's issue to its operands at the lanes (stage 2).
-    LATENCY = 2
+    LATENCY = OPERAND_ROUTER
 
     def __init__(self, config: CoreConfig, *, act_width: int, x_width: int):
         self.cfg = config

@@ -1,22 +1,27 @@
 """The core's operation sequences in plain Python: what every lane does in every cycle.
 
-For a :class:`~hw.config.CoreConfig`, :class:`PassSchedule` says which weight word
+For a :class:`~hw.plan.config.CoreConfig`, :class:`PassSchedule` says which weight word
 each cycle of each pass reads and which element of the pass's input each data bus
 carries. The same sequences are used by every block (a block's passes read their
 weights from the block's region of the weight ROM, :meth:`PassSchedule.block_base`).
 The RTL pass components reproduce them with counters (``tests/test_passes.py``
-compares them), the ROM images are packed from them (:mod:`hw.rom_images`) and
-:class:`~hw.schedule_model.ScheduleModel` executes them with the contract's
+compares them), the ROM images are packed from them (:mod:`hw.plan.rom_images`) and
+:class:`~hw.plan.schedule_model.ScheduleModel` executes them with the contract's
 arithmetic.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .config import CLASSES, CoreConfig, N
+from .latency import ACTIVATION_WRITE, LANE_DRAIN, MAC_ARRAY, OPERAND_ROUTER, TANH_UNIT
+from .shape import CLASSES, N
+
+if TYPE_CHECKING:  # the configuration imports this module for its cycle counts
+    from .config import CoreConfig
 
 __all__ = ["Ops", "PassSchedule"]
 
@@ -112,19 +117,7 @@ def writeback_latency() -> int:
     the router's operand stages, the lanes' pipeline (the capture starts the drain in
     the cycle the sums are final), the drain, the activation table and the buffers'
     write register."""
-    from .activation_buffers import ActivationBuffers
-    from .lane_drain import LaneDrain
-    from .mac_array import MacArray
-    from .operand_router import OperandRouter
-    from .tanh_unit import TanhUnit
-
-    return (
-        OperandRouter.LATENCY
-        + MacArray.latency
-        + LaneDrain.LATENCY
-        + TanhUnit.LATENCY
-        + ActivationBuffers.WRITE_LATENCY
-    )
+    return OPERAND_ROUTER + MAC_ARRAY + LANE_DRAIN + TANH_UNIT + ACTIVATION_WRITE
 
 
 def pass_gaps(config: CoreConfig, latency: int | None = None) -> dict[str, int]:

@@ -121,7 +121,7 @@ def device(name: str) -> Device:
 
 
 def utilisation(area: dict, dev: Device | str) -> dict[str, float]:
-    """Used / available per resource, as fractions (``area`` as from ``hw.report.area``)."""
+    """Used / available per resource, as fractions (``area`` as from ``report.synthesis.area``)."""
     dev = device(dev) if isinstance(dev, str) else dev
     return {k: area.get(k, 0) / v for k, v in dev.capacity().items()}
 

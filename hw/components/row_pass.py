@@ -6,7 +6,7 @@ from amaranth import Module
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from .config import CoreConfig, N
+from ..plan.config import CoreConfig, N
 from .loop_nest import LoopNest, drive_pass, lookup, pass_members
 
 __all__ = ["RowPass"]
@@ -42,7 +42,7 @@ class RowPass(wiring.Component):
     act_addr : Out(ArrayLayout(range(784 // groups), groups))
         Models of several blocks only: for a later block, whose input is the previous
         block's output ``X[r·groups + s, k]``, the word read in each X bank
-        (``hw.buffer_layout``: bank ``(i + j) mod groups``, word ``(28·i + j) // groups``).
+        (``hw.plan.buffer_layout``: bank ``(i + j) mod groups``, word ``(28·i + j) // groups``).
     act_bank : Out(ArrayLayout(range(groups), groups))
         The X bank whose data group ``s`` uses (one cycle later).
     """
