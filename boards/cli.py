@@ -98,8 +98,9 @@ def cmd_bitstream(args):
 def cmd_pnr(args):
     from hw.cli import dry_run, prepare_from_args
     from lst.outputs import check_dir, write_dir
+    from report.routed import record
 
-    from .pnr import place_and_route, record
+    from .pnr import place_and_route
 
     device = args.device or "lfe5u-85f"
     prepared = prepare_from_args(args, "pnr", device=device, clock_mhz=args.clock_mhz)

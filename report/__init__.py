@@ -5,6 +5,8 @@
   :mod:`report.fabric_area` and :mod:`report.loadable_area` measure single parts.
 - :mod:`report.rows`: which configurations are measured, and one row's facts.
 - :mod:`report.analysis`: bounds, next steps, the Pareto front, LUTs per fabric lane.
+- :mod:`report.routed`: rows placed and routed by ``lst board pnr`` (post-route Fmax),
+  recorded beside the Yosys rows.
 - :mod:`report.render`, :mod:`report.chart`, :mod:`report.readme`: docs/performance.md,
   its chart, the README's blocks.
 - :mod:`report.performance`: ``make report`` end to end.

@@ -148,7 +148,7 @@ def _pnr_row(lanes, fmax):
 def test_recorded_rows_replace_their_configuration(tmp_path):
     from pathlib import Path
 
-    from boards.pnr import record
+    from report.routed import record
 
     docs = Path(__file__).resolve().parent.parent / "docs"
     base = json.loads((docs / "performance.json").read_text())
@@ -168,8 +168,8 @@ def test_recorded_rows_replace_their_configuration(tmp_path):
 
 
 def test_recording_needs_a_report(tmp_path):
-    from boards.pnr import record
     from lst.errors import LSTError
+    from report.routed import record
 
     with pytest.raises(LSTError, match="run 'lst report' first"):
         record(_pnr_row(28, 104.6), tmp_path)
