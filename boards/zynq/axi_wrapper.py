@@ -56,6 +56,12 @@ class LSTAxiWrapper(wiring.Component):
         The core's settings; ``pixels_per_beat`` must be 4 (one 32-bit beat).
     qmodel : QuantizedLST, optional
         The quantized model (default: ``config.checkpoint`` quantized to ``config.format``).
+    core : optional, keyword-only
+        For proofs only: a stand-in with the core's ports (``pixels``, ``result``, the
+        load port when ``loadable``; ``logit_width``, ``loadable``) used instead of the
+        core (``formal/``). Default: the core built from ``config`` and ``qmodel``.
+    beats_per_image : int, keyword-only
+        For proofs only, with ``core``: a shorter image (default 196, the core's).
 
     Ports
     -----
@@ -101,7 +107,14 @@ class LSTAxiWrapper(wiring.Component):
     goes to the core in the cycle it is accepted).
     """
 
-    def __init__(self, config: CoreConfig, qmodel: QuantizedLST | None = None):
+    def __init__(
+        self,
+        config: CoreConfig,
+        qmodel: QuantizedLST | None = None,
+        *,
+        core=None,
+        beats_per_image: int = BEATS_PER_IMAGE,
+    ):
         if not isinstance(config, CoreConfig):
             raise TypeError(f"config must be a CoreConfig, not {type(config).__name__}")
         if config.pixels_per_beat != PIXELS_PER_BEAT:
@@ -111,9 +124,21 @@ class LSTAxiWrapper(wiring.Component):
             )
         if qmodel is None:
             qmodel = quantize_checkpoint(config.checkpoint_path(), config.format)
+        if (
+            isinstance(beats_per_image, bool)
+            or not isinstance(beats_per_image, int)
+            or not 1 <= beats_per_image <= BEATS_PER_IMAGE
+        ):
+            raise ConfigError(
+                f"beats_per_image must be between 1 and {BEATS_PER_IMAGE}, not {beats_per_image!r}"
+            )
+        if beats_per_image != BEATS_PER_IMAGE and core is None:
+            raise ConfigError(f"the core takes {BEATS_PER_IMAGE} beats per image")
         self.config = config
         self.qmodel = qmodel
-        self.core = LSTCore(config, qmodel)
+        # A stand-in with the core's ports and stream contract (formal proofs) or the core.
+        self.core = core if core is not None else LSTCore(config, qmodel)
+        self.beats_per_image = beats_per_image
         if self.core.logit_width > 32:
             raise ConfigError(
                 f"format {config.format}: {self.core.logit_width}-bit logits do not fit a "
@@ -216,12 +241,12 @@ class LSTAxiWrapper(wiring.Component):
         stalled_cycles = Signal(32)
 
         # ---------------------------------------------------------------- input framing
-        beat = Signal(range(BEATS_PER_IMAGE))  # beat of the current image
+        beat = Signal(range(self.beats_per_image))  # beat of the current image
         image = Signal(16)  # image within the current packet
         padding = Signal()  # feeding zero beats to finish a dropped partial image
         dropping = Signal()  # discarding input up to the next tlast (after a late tlast)
         sequence = Signal(16)  # images handed to the core since reset
-        last_beat = beat == BEATS_PER_IMAGE - 1
+        last_beat = beat == self.beats_per_image - 1
         last_index = Signal(16)
         m.d.comb += last_index.eq(Mux(packet_images == 0, 0, packet_images - 1))  # 0 acts as 1
         last_image = image == last_index
@@ -322,6 +347,7 @@ class LSTAxiWrapper(wiring.Component):
             self.m_axis_tlast.eq(last_word & head_end),
         ]
         out_fire = self.m_axis_tvalid & self.m_axis_tready
+        irq_event = Signal()  # an output packet ends: its tlast word is taken
         # The core holds its result until the last word leaves: no copy needed.
         with m.If(have & head_suppress & ~head_end):
             m.d.comb += [core.result.ready.eq(1), flags.r_en.eq(1)]
@@ -332,7 +358,7 @@ class LSTAxiWrapper(wiring.Component):
                 with m.If(~marker):
                     m.d.sync += results_sent.eq(results_sent + 1)
                 with m.If(head_end):
-                    m.d.sync += result_irq.eq(1)
+                    m.d.comb += irq_event.eq(1)
             with m.Else():
                 m.d.sync += word.eq(word + 1)
 
@@ -456,6 +482,11 @@ class LSTAxiWrapper(wiring.Component):
                 for r in regmap.REGISTERS:
                     with m.Case(r.offset >> 2):
                         m.d.sync += sig["rdata"].eq(readable[r.name])
+
+        # A packet's end sets RESULT_IRQ after the register writes, so that it wins over
+        # a write-1-to-clear in the same cycle (which clears an older event).
+        with m.If(irq_event):
+            m.d.sync += result_irq.eq(1)
 
         # ---------------------------------------------------------------- soft reset
         # Last, so that it overrides every assignment above: framing, output and
