@@ -36,6 +36,7 @@ CLOCK_NS = 10
 IMAGE_BYTES = 784
 RESULT_WORDS = 11
 DROPPED = 1 << 4
+RESET_PENDING = 1 << 4  # STATUS bit 4
 
 REG = {
     "MAGIC": 0x00,
@@ -380,3 +381,37 @@ async def test_soft_reset_mid_image(dut):
     check(frames, vec, [None, a, b], sequences=[0, 1, 2], label="after soft reset")
     assert await tb.read("FRAMING_ERRORS") == 1
     assert await tb.read("RESULTS_SENT") == 2
+
+
+@cocotb.test()
+async def test_soft_reset_mid_frame(dut):
+    """Soft reset while a result frame is half sent and the receiver stalls: the frame
+    is finished (m_axis_tvalid never falls before its transfer, AXI4-Stream), the reset
+    waits for it (STATUS.RESET_PENDING) and then takes effect; all is well after."""
+    tb, vec = await start(dut, seed=7)
+    imgs = vec["images"]
+    a, b = 0, 1 % len(imgs)
+    tb.sink.pause = True
+    await tb.send_images(imgs[[a]])
+    await tb.quiet(2 * vec["config"]["initiation_interval"])  # the result waits at word 0
+    words = 0
+    tb.sink.pause = False
+    while words < 4:  # let four words of the frame through
+        await RisingEdge(dut.aclk)
+        await ReadOnly()
+        words += int(dut.m_axis_tvalid.value) & int(dut.m_axis_tready.value)
+    await RisingEdge(dut.aclk)
+    tb.sink.pause = True
+    await tb.write("CONTROL", 0b011)  # soft reset, keep the interrupt enabled
+    assert await tb.read("STATUS") & RESET_PENDING, "the reset waits for the frame's end"
+    assert await tb.read("RESULTS_SENT") == 0, "nothing reset yet"
+    tb.sink.pause = False
+    frames = await tb.recv_results(1)
+    check(frames, vec, [a], sequences=[0], label="frame finished across the reset")
+    await ClockCycles(dut.aclk, 4)
+    assert not await tb.read("STATUS") & RESET_PENDING, "the reset took effect"
+    for name in COUNTERS:
+        assert await tb.read(name) == 0, f"{name} after the soft reset"
+    await tb.send_images(imgs[[b]])
+    frames = await tb.recv_results(1)
+    check(frames, vec, [b], sequences=[0], label="after soft reset")

@@ -153,15 +153,18 @@ def test_amaranth_sim_reslst3():
 
 
 def test_cocotb_registers_and_framing():
-    """Fast subset: every register, and two images around a short and a long packet."""
+    """Fast subset: every register, two images around a short and a long packet, and a
+    soft reset in the middle of a result frame."""
     _icarus()
     from sim.axi_runner import run_axi_cocotb
 
     images = _images(0)[[0, 4]]  # all-zero image, a hot pixel
     r = run_axi_cocotb(
-        wrapper_config(28), images, testcase=["test_registers", "test_framing_smoke"]
+        wrapper_config(28),
+        images,
+        testcase=["test_registers", "test_framing_smoke", "test_soft_reset_mid_frame"],
     )
-    assert r["tests"] == 2 and r["failed"] == 0, f"see {r['log']}"
+    assert r["tests"] == 3 and r["failed"] == 0, f"see {r['log']}"
 
 
 @pytest.mark.slow
@@ -174,7 +177,7 @@ def test_cocotb_all():
     cfg = wrapper_config(28)
     images = _images(4)
     r = run_axi_cocotb(cfg, images)
-    assert r["tests"] == 7 and r["failed"] == 0, f"see {r['log']}"
+    assert r["tests"] == 8 and r["failed"] == 0, f"see {r['log']}"
     t = r["timing"]
     assert t["images"] == len(images)
     assert cfg.initiation_interval <= t["cycles_per_image"] < cfg.initiation_interval * 1.1

@@ -221,7 +221,13 @@ class LSTAxiWrapper(wiring.Component):
         cd.clk = self.aclk  # the port itself, so its attributes stay on the port only
         m.d.comb += cd.rst.eq(~self.aresetn)
 
-        soft_reset = Signal()  # one cycle, from CONTROL.SOFT_RESET
+        # CONTROL.SOFT_RESET is a request; the reset itself (one cycle) waits for the
+        # output stream's frame boundary: no word of a result frame sent yet, and no word
+        # offered in the previous cycle without being taken, so that m_axis_tvalid never
+        # falls before its transfer (AXI4-Stream) and a frame is never cut short.
+        reset_request = Signal()
+        offered = Signal()  # m_axis_tvalid high and m_axis_tready low in the previous cycle
+        soft_reset = Signal()
         m.submodules.core = core = ResetInserter(soft_reset)(self.core)
         # Per image handed to the core: suppressed (framing error), last of its packet,
         # sequence number. Results leave the core in the order images enter it.
@@ -318,9 +324,10 @@ class LSTAxiWrapper(wiring.Component):
         head_end = flags.r_data[16]
         head_suppress = flags.r_data[17]
         result = core.result.payload
-        # A dropped image that ends its packet is answered by a marker frame (flag
-        # DROPPED, zeros elsewhere) carrying the tlast, so a DMA receive never waits
-        # for a tlast that would not come. Other dropped images leave nothing.
+        # A dropped image is answered by a marker frame (flag DROPPED, zeros elsewhere)
+        # carrying the tlast, so a DMA receive never waits for a tlast that would not
+        # come. (Every framing error ends its packet, so every dropped image is its
+        # packet's last; a suppressed image without the end flag would leave nothing.)
         marker = head_suppress
         words = [
             Cat(
@@ -340,6 +347,7 @@ class LSTAxiWrapper(wiring.Component):
                 with m.Case(i):
                     m.d.comb += self.m_axis_tdata.eq(w)
         have = core.result.valid & flags.r_rdy & ~soft_reset
+        m.d.comb += soft_reset.eq(reset_request & (word == 0) & ~offered)
         last_word = word == RESULT_WORDS - 1
         m.d.comb += [
             self.m_axis_tkeep.eq(0b1111),
@@ -347,6 +355,7 @@ class LSTAxiWrapper(wiring.Component):
             self.m_axis_tlast.eq(last_word & head_end),
         ]
         out_fire = self.m_axis_tvalid & self.m_axis_tready
+        m.d.sync += offered.eq(self.m_axis_tvalid & ~self.m_axis_tready)
         irq_event = Signal()  # an output packet ends: its tlast word is taken
         # The core holds its result until the last word leaves: no copy needed.
         with m.If(have & head_suppress & ~head_end):
@@ -393,7 +402,7 @@ class LSTAxiWrapper(wiring.Component):
             ]
 
         consts = self.register_values()
-        status = Cat(result_irq, busy, dropping, load_refused)
+        status = Cat(result_irq, busy, dropping, load_refused, reset_request)
         readable = {
             **consts,
             "CONTROL": Cat(Const(0, 1), irq_enable),
@@ -436,14 +445,15 @@ class LSTAxiWrapper(wiring.Component):
             m.d.sync += [w_data.eq(sig["wdata"]), w_strb.eq(sig["wstrb"]), w_have.eq(1)]
         with m.If(sig["bvalid"] & sig["bready"]):
             m.d.sync += sig["bvalid"].eq(0)
-        m.d.sync += [soft_reset.eq(0), clear_counters.eq(0), load_restart.eq(0), load_word.eq(0)]
+        m.d.sync += [clear_counters.eq(0), load_restart.eq(0), load_word.eq(0)]
         do_write = aw_have & w_have & ~sig["bvalid"]
         with m.If(do_write):
             m.d.sync += [sig["bvalid"].eq(1), aw_have.eq(0), w_have.eq(0)]
             with m.Switch(aw_addr[2:]):
                 with m.Case(regmap.offset("CONTROL") >> 2), m.If(w_strb[0]):
+                    with m.If(w_data[CONTROL_BITS["SOFT_RESET"]]):
+                        m.d.sync += reset_request.eq(1)
                     m.d.sync += [
-                        soft_reset.eq(w_data[CONTROL_BITS["SOFT_RESET"]]),
                         irq_enable.eq(w_data[CONTROL_BITS["IRQ_ENABLE"]]),
                         clear_counters.eq(w_data[CONTROL_BITS["CLEAR_COUNTERS"]]),
                     ]
@@ -493,6 +503,7 @@ class LSTAxiWrapper(wiring.Component):
         # counters return to their reset values together with the core and the FIFO.
         # The register settings (IRQ_ENABLE, IMAGES_PER_PACKET) and the bus are kept.
         framing_state = [beat, image, padding, dropping, sequence, word, result_irq, load_refused]
+        framing_state += [reset_request, offered]
         counters = [images_accepted, results_sent, framing_errors, busy_cycles, stalled_cycles]
         with m.If(soft_reset):
             m.d.sync += [s.eq(s.init) for s in framing_state + counters]

@@ -33,7 +33,14 @@ from typing import Protocol
 import numpy as np
 
 from . import regmap
-from .regmap import BEATS_PER_IMAGE, CONTROL_BITS, DROPPED_FLAG, RESULT_WORDS, offset
+from .regmap import (
+    BEATS_PER_IMAGE,
+    CONTROL_BITS,
+    DROPPED_FLAG,
+    RESULT_WORDS,
+    STATUS_BITS,
+    offset,
+)
 
 try:  # in the project: the golden model's own type
     from quant.golden import InferenceResult, check_images
@@ -244,11 +251,30 @@ class LSTAccelerator:
         names = ("IMAGES_ACCEPTED", "RESULTS_SENT", "FRAMING_ERRORS", "BUSY_CYCLES")
         return {n.lower(): self.read(n) for n in (*names, "STALLED_CYCLES")}
 
-    def clear_errors(self) -> None:
-        """Return wrapper and DMA to a clean state: soft reset (counters cleared, partial
-        images and pending results dropped) and a DMA reset."""
+    def clear_errors(self, timeout: float = 0.01) -> None:
+        """Return wrapper and DMA to a clean state: a DMA reset and a soft reset (counters
+        cleared, partial images and pending results dropped).
+
+        The soft reset waits for a result frame being sent to end
+        (``STATUS.RESET_PENDING``); when the receive channel does not take its rest, a
+        scratch receive does, within ``timeout`` seconds, else
+        :class:`AcceleratorError` (only a reset of the programmable logic helps then).
+        """
+        pending = 1 << STATUS_BITS["RESET_PENDING"]
         self.hw.reset_dma()
         self.write("CONTROL", 1 << CONTROL_BITS["SOFT_RESET"])
+        if not self.read("STATUS") & pending:
+            return
+        scratch = self.hw.allocate(RESULT_WORDS, np.uint32)
+        self.hw.start_receive(scratch, scratch.nbytes)
+        end = self.hw.now() + timeout
+        while self.read("STATUS") & pending:
+            if self.hw.now() > end:
+                raise AcceleratorError(
+                    "the soft reset still waits for a result frame's end after "
+                    f"{timeout} s (STATUS.RESET_PENDING): reset the programmable logic"
+                )
+        self.hw.reset_dma()
 
     # ------------------------------------------------------------ loading weights
 

@@ -119,7 +119,10 @@ def generate(config: CoreConfig, out_dir, *, qmodel=None, force: bool = False, r
             "load": _load_info(config, qmodel) if config.weights == "loadable" else None,
             "result": {
                 "words": regmap.RESULT_WORDS,
-                "word0": "class in bits 3:0, zero in 15:4, sequence number in 31:16",
+                "word0": (
+                    "class in bits 3:0, DROPPED (marker frame) in bit 4, zero in 15:5, "
+                    "sequence number in 31:16"
+                ),
                 "logit_width": wrapper.core.logit_width,
                 "logit_format": wrapper.core.out_stage.acc.name,
             },

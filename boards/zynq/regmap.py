@@ -30,7 +30,7 @@ __all__ = [
 #: ``MAGIC`` reads ``"LST1"`` in ASCII (0x4C535431).
 MAGIC = 0x4C535431
 #: ``VERSION``: major in bits 31:16, minor in bits 15:0.
-VERSION = 0x0001_0001
+VERSION = 0x0001_0002
 #: Input stream: 32-bit beats, 4 pixels each (byte 0 first), 196 beats per image.
 PIXELS_PER_BEAT = 4
 BEATS_PER_IMAGE = 784 // PIXELS_PER_BEAT
@@ -45,7 +45,7 @@ DROPPED_FLAG = 1 << 4
 
 #: ``CONTROL`` bits.
 CONTROL_BITS = {
-    "SOFT_RESET": 0,  # write 1: reset core, framing, FIFOs, counters (self-clearing)
+    "SOFT_RESET": 0,  # write 1: reset core, framing, FIFOs, counters at the next frame boundary
     "IRQ_ENABLE": 1,  # read/write: drive `interrupt` while STATUS.RESULT_IRQ is set
     "CLEAR_COUNTERS": 2,  # write 1: clear the counters only (self-clearing)
 }
@@ -59,6 +59,7 @@ STATUS_BITS = {
     "BUSY": 1,  # an image is being loaded, computed or sent
     "DROPPING": 2,  # discarding input after a late-tlast framing error, until the next tlast
     "LOAD_REFUSED": 3,  # a LOAD_CONTROL/LOAD_DATA write came while BUSY and was ignored; W1C
+    "RESET_PENDING": 4,  # a soft reset waits for the result frame being sent to end
 }
 
 
@@ -93,14 +94,15 @@ REGISTERS = (
         "CONTROL",
         0x18,
         "RW",
-        "Bit 0 SOFT_RESET (self-clearing), bit 1 IRQ_ENABLE, bit 2 CLEAR_COUNTERS (self-clearing)",
+        "Bit 0 SOFT_RESET (self-clearing; takes effect at the next result-frame boundary), "
+        "bit 1 IRQ_ENABLE, bit 2 CLEAR_COUNTERS (self-clearing)",
     ),
     Register(
         "STATUS",
         0x1C,
         "RO/W1C",
         "Bit 0 RESULT_IRQ (write 1 to clear), bit 1 BUSY, bit 2 DROPPING, "
-        "bit 3 LOAD_REFUSED (write 1 to clear)",
+        "bit 3 LOAD_REFUSED (write 1 to clear), bit 4 RESET_PENDING",
     ),
     Register(
         "IMAGES_PER_PACKET",
