@@ -49,7 +49,7 @@ TRAIN_ARGS  := --epochs 300 --lr 2e-3 --weight-decay 1e-5 --batch-size 1000 --se
                --schedule constant --dropout 0.1 --threads 1
 TRAIN_FORCE  = $(if $(filter models models/ ./models ./models/,$(TRAIN_OUT)),--force)
 
-.PHONY: help install test test-slow verify-full verify-ci verilog vivado bitstream pnr pnr-all report targets lint format train clean
+.PHONY: help install test test-slow verify-full verify-ci verilog vivado bitstream pnr pnr-all report targets formal lint format train clean
 
 help:
 	@echo "make install      create .venv and install the project with its dev extras"
@@ -63,6 +63,7 @@ help:
 	@echo "make verify-full  stream all 10,000 MNIST test images through the RTL"
 	@echo "make verify-ci    the seven verify-full runs of CI, two at a time (make -j2 --output-sync)"
 	@echo "make report       area (Yosys, XC7Z010) and cycle report -> docs/performance.md"
+	@echo "make formal       prove the AXI wrapper's properties with SymbiYosys (docs/verification.md)"
 	@echo "make targets      the project's targets, met or not, from docs/performance.json (bench/targets.py)"
 	@echo "make lint         ruff format --check and ruff check"
 	@echo "make train        retrain the shipped LST checkpoints into $(TRAIN_OUT)/ (long; TRAIN_OUT=models replaces them)"
@@ -155,6 +156,10 @@ verify-ci-reslst3-28:       ; $(MAKE) --no-print-directory verify-full MODEL=res
 report: $(VENV)/.installed
 	$(LST) report --checkpoint $(CHECKPOINT) --models $(REPORT_MODELS) --out docs
 	$(LST) board report --out docs
+
+# Formal proofs (SymbiYosys, Yices): properties proven, checked to a bound, covered.
+formal: $(VENV)/.installed
+	$(PY) -m formal
 
 # The project's targets judged from the recorded report (bench/targets.py).
 targets: $(VENV)/.installed

@@ -2,7 +2,8 @@
 lst (models, data, the commands' plumbing) <- quant (fixed point, golden model) <- hw (the
 core) <- report (facts about configurations: synthesis, analysis, rendering) <- boards
 (platforms, self-test, the AXI wrapper and driver, place and route) <- sim (simulations
-of all of them, and ``lst report``, which measures cycles in simulation).
+of all of them, and ``lst report``, which measures cycles in simulation) <- formal (proofs
+of the control around the core).
 
 Inside ``hw`` the rooms are layered too: ``hw.fpga`` (the chips) <- ``hw.plan`` (the
 Python-side plan of a core: no Amaranth) <- ``hw.components`` (one Amaranth component
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-ORDER = ["lst", "quant", "hw", "report", "boards", "sim"]
+ORDER = ["lst", "quant", "hw", "report", "boards", "sim", "formal"]
 HW_ROOMS = ["hw.fpga", "hw.plan", "hw.components", "hw"]
 MAX_LINES = 600
 

@@ -1,0 +1,61 @@
+"""``python -m formal`` (``make formal``): every property proven, checked or covered with
+SymbiYosys; one line per job, exit 1 on a violated property (its source line and the
+trace printed), exit 2 when a tool is missing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from lst.errors import ConfigError
+
+from .axi_wrapper import BOUNDED, BOUNDED_DEPTH, PROPERTIES, PROVE_DEPTH, WrapperHarness
+from .sby import check_tools, run
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def jobs():
+    """(name, mode, depth, properties) of every SBY run."""
+    proven = [p for p in PROPERTIES if p not in BOUNDED]
+    return [
+        ("axi_wrapper_prove", "prove", PROVE_DEPTH, proven),
+        ("axi_wrapper_bounded", "bmc", BOUNDED_DEPTH, list(BOUNDED)),
+        ("axi_wrapper_cover", "cover", BOUNDED_DEPTH, list(PROPERTIES)),
+    ]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m formal", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default=str(ROOT / "build" / "formal"), help="work directory")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    try:
+        check_tools()
+    except ConfigError as e:
+        print(f"formal: error: {e}", file=sys.stderr)
+        return 2
+    results = []
+    for name, mode, depth, names in jobs():
+        harness = WrapperHarness(properties=names)
+        r = run(harness, harness.ports(), Path(args.out) / name, mode=mode, depth=depth)
+        r.update(job=name, properties=names)
+        results.append(r)
+        if not args.json:
+            status = "PASS" if r["passed"] else "FAIL"
+            print(
+                f"{name}: {mode} depth {depth}: {status} in {r['seconds']} s ({', '.join(names)})"
+            )
+            for line in r.get("failures", []):
+                print(f"  violated: {line}")
+            for trace in r.get("traces", []):
+                print(f"  trace: {trace}")
+    if args.json:
+        print(json.dumps({"jobs": results}, indent=2))
+    return 0 if all(r["passed"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""Properties of the AXI wrapper (``boards.zynq.axi_wrapper.LSTAxiWrapper``), proven
+against :class:`~formal.contract_core.ContractCore` with a short image.
+
+Inputs of the wrapper are free, constrained by ``Assume`` to what an AXI master does
+(AXI4-Stream source on ``s_axis``, AXI4-Lite master on ``s_axi_ctrl``; ``aresetn`` low
+in the first cycle); the wrapper's outputs are asserted. Each property has a name
+(:data:`PROPERTIES`), the rule it states and the ``Cover`` that shows its trigger can
+happen, so that no proof is vacuous.
+"""
+
+from __future__ import annotations
+
+from amaranth import ClockDomain, Elaboratable, Module, Signal
+from amaranth.hdl import Assert, Assume, Cover
+
+from boards.zynq.axi_wrapper import LSTAxiWrapper
+from boards.zynq.regmap import STATUS_BITS
+from hw.plan.config import CoreConfig
+from quant.quantize import quantize_checkpoint
+
+from .contract_core import ContractCore
+
+__all__ = ["BOUNDED", "BOUNDED_DEPTH", "PROPERTIES", "PROVE_DEPTH", "WrapperHarness"]
+
+#: name -> the rule (docs/verification.md's table is made from these).
+PROPERTIES = {
+    "m_axis_reset": "m_axis_tvalid is low in the cycle after aresetn is low",
+    "m_axis_stable": "while m_axis_tvalid is high and m_axis_tready low, tvalid, tdata and "
+    "tlast hold (also across a soft reset)",
+    "core_pixels_stable": "the wrapper's beats to the core: while valid and not ready, "
+    "valid and the payload hold",
+    "irq_not_lost": "an output packet's tlast word taken sets STATUS.RESULT_IRQ in the next "
+    "cycle, whatever is written to STATUS in the same cycle",
+    "axil_write_response": "each AXI4-Lite write (address and data) gets exactly one B "
+    "response, held until taken; none without a write",
+    "axil_read_response": "each AXI4-Lite read address gets exactly one R response, held "
+    "(with its data) until taken; none without a read",
+    "images_balance": "the flags in the FIFO equal the images the core has completed and "
+    "not yet answered: no result without an image, none lost, answered in order",
+}
+
+
+#: Properties not closed by k-induction (yet): checked to :data:`BOUNDED_DEPTH` cycles
+#: (two whole images of the proof's configuration and their 11-word results, with room
+#: for stalls), labelled "bounded" everywhere.
+BOUNDED = ("images_balance",)
+#: The k-induction depth of the proven properties; the bounded check's depth.
+PROVE_DEPTH = 8
+BOUNDED_DEPTH = 30
+
+
+class WrapperHarness(Elaboratable):
+    """The wrapper around a stand-in core, its environment's assumptions and the
+    properties of :data:`PROPERTIES`.
+
+    ``ports()``: the free inputs (the wrapper's inputs and the stand-in's choices)."""
+
+    def __init__(
+        self,
+        *,
+        properties=None,
+        beats_per_image: int = 2,
+        logit_width: int = 4,
+        capacity: int = 2,
+    ):
+        self.properties = set(properties or PROPERTIES)
+        unknown = self.properties - set(PROPERTIES)
+        if unknown:
+            raise ValueError(f"unknown properties: {', '.join(sorted(unknown))}")
+        config = CoreConfig(lanes=28, pixels_per_beat=4)
+        qmodel = quantize_checkpoint(config.checkpoint_path(), config.format)
+        self.core = ContractCore(
+            beats_per_image=beats_per_image, logit_width=logit_width, capacity=capacity
+        )
+        self.dut = LSTAxiWrapper(config, qmodel, core=self.core, beats_per_image=beats_per_image)
+
+    def ports(self) -> list:
+        d = self.dut
+        ins = [
+            d.aclk,
+            d.aresetn,
+            d.s_axis_tdata,
+            d.s_axis_tkeep,
+            d.s_axis_tvalid,
+            d.s_axis_tlast,
+            d.m_axis_tready,
+            *(getattr(d, f"s_axi_ctrl_{n}") for n in ("awaddr", "awvalid", "wdata", "wstrb")),
+            *(getattr(d, f"s_axi_ctrl_{n}") for n in ("wvalid", "bready", "araddr", "arvalid")),
+            d.s_axi_ctrl_rready,
+            self.core.choose_ready,
+            self.core.choose_valid,
+            self.core.choose_payload.as_value(),
+        ]
+        return ins
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.dut = self.dut
+        # The properties' registers: the wrapper's clock and reset, in a domain of their
+        # own (the wrapper's "sync" is local to it).
+        m.domains.formal = cd = ClockDomain("formal")
+        m.d.comb += [cd.clk.eq(self.dut.aclk), cd.rst.eq(~self.dut.aresetn)]
+        # Elaborated after the wrapper (submodules in order), when its state is known.
+        m.submodules.properties = _Properties(self.dut, self.core, self.properties)
+        return m
+
+
+class _Properties(Elaboratable):
+    def __init__(self, dut, core, names):
+        self.dut = dut
+        self.core = core
+        self.names = names
+
+    def elaborate(self, platform):
+        m = Module()
+        d = self.dut
+        obs = d.observed
+
+        def prop(kind, condition, name):
+            if name in self.names:
+                m.d.comb += kind(condition, name, src_loc_at=1)  # the caller's line
+
+        def past(value, name):
+            """``value`` one cycle ago (0 in the first cycle)."""
+            reg = Signal.like(value, name=f"past_{name}", reset_less=True)
+            m.d.formal += reg.eq(value)
+            return reg
+
+        started = Signal(reset_less=True)
+        m.d.formal += started.eq(1)
+        rst = ~d.aresetn
+        m.d.comb += Assume(started | rst)  # reset in the first cycle
+
+        # ------------------------------------------------ environment: the AXI masters
+        def holds(valid, ready, payload, name):
+            """AXI source rule on an input: once valid, hold it and ``payload`` until
+            ready (assumed; none across a reset)."""
+            was = past(valid & ~ready & ~rst, f"{name}_waiting")
+            was_payload = past(payload, f"{name}_payload")
+            m.d.comb += Assume(~was | rst | valid)
+            m.d.comb += Assume(~was | rst | (payload == was_payload))
+
+        holds(d.s_axis_tvalid, d.s_axis_tready, d.s_axis_tdata.replicate(1), "s_axis")
+        holds(d.s_axis_tvalid, d.s_axis_tready, d.s_axis_tlast, "s_axis_tlast")
+        p = "s_axi_ctrl_"
+        a = {n: getattr(d, p + n) for n in (
+            "awaddr", "awvalid", "awready", "wdata", "wstrb", "wvalid", "wready", "bvalid",
+            "bready", "araddr", "arvalid", "arready", "rdata", "rvalid", "rready",
+        )}  # fmt: skip
+        holds(a["awvalid"], a["awready"], a["awaddr"], "aw")
+        holds(a["wvalid"], a["wready"], a["wdata"], "w")
+        holds(a["wvalid"], a["wready"], a["wstrb"], "wstrb")
+        holds(a["arvalid"], a["arready"], a["araddr"], "ar")
+
+        live = started & ~rst & ~past(rst, "rst")  # not in or just after a reset
+
+        # ------------------------------------------------ m_axis
+        prop(Assert, ~(past(rst, "rst_m") & started) | ~d.m_axis_tvalid, "m_axis_reset")
+        prop(Cover, past(rst & started & d.m_axis_tvalid, "rst_offered"), "m_axis_reset")
+        waiting = past(d.m_axis_tvalid & ~d.m_axis_tready, "m_waiting")
+        was_data = past(d.m_axis_tdata, "m_data")
+        was_last = past(d.m_axis_tlast, "m_last")
+        with m.If(live & waiting):
+            prop(
+                Assert,
+                d.m_axis_tvalid & (d.m_axis_tdata == was_data) & (d.m_axis_tlast == was_last),
+                "m_axis_stable",
+            )
+        prop(Cover, live & waiting & obs["reset_request"], "m_axis_stable")
+
+        # ------------------------------------------------ the core's pixel stream
+        c = self.core.pixels
+        c_wait = past(c.valid & ~c.ready, "c_waiting")
+        c_data = past(c.payload, "c_payload")
+        # (A soft reset resets the core with the stream: excepted.)
+        with m.If(live & c_wait & ~obs["soft_reset"]):
+            prop(Assert, c.valid & (c.payload == c_data), "core_pixels_stable")
+        prop(Cover, live & c_wait, "core_pixels_stable")
+
+        # ------------------------------------------------ interrupt
+        packet_end = past(d.m_axis_tvalid & d.m_axis_tready & d.m_axis_tlast, "packet_end")
+        with m.If(live & packet_end):
+            prop(Assert, obs["result_irq"], "irq_not_lost")
+        clear = (a["awvalid"] & a["wvalid"] & (a["awaddr"][2:] == (0x1C >> 2)) & a["wstrb"][0]) & a[
+            "wdata"
+        ][STATUS_BITS["RESULT_IRQ"]]
+        prop(Cover, live & packet_end & past(clear, "irq_clear"), "irq_not_lost")
+
+        # ------------------------------------------------ AXI4-Lite responses
+        # Handshakes counted mod 4: addresses, data and B responses of writes; read
+        # addresses and R responses. One response per request means the differences
+        # stay 0 or 1, and a response is offered only when one is owed.
+        def count(strobe, name):
+            n = Signal(2, name=name)
+            m.d.formal += n.eq(n + strobe)
+            return n
+
+        aw_n = count(a["awvalid"] & a["awready"], "aw_taken")
+        w_n = count(a["wvalid"] & a["wready"], "w_taken")
+        b_done = a["bvalid"] & a["bready"]
+        b_n = count(b_done, "b_taken")
+        # Owed responses: the halves taken and not yet answered are exactly those the
+        # wrapper holds (an address, a data word) plus the one it offers on B.
+        bvalid = a["bvalid"]
+        aw_owed = Signal(2)
+        w_owed = Signal(2)
+        m.d.comb += [aw_owed.eq(aw_n - b_n), w_owed.eq(w_n - b_n)]
+        with m.If(started & ~rst):
+            prop(Assert, aw_owed == obs["aw_have"] + bvalid, "axil_write_response")
+            prop(Assert, w_owed == obs["w_have"] + bvalid, "axil_write_response")
+        with m.If(live & past(a["bvalid"] & ~a["bready"], "b_waiting")):
+            prop(Assert, a["bvalid"], "axil_write_response")
+        prop(Cover, live & b_done, "axil_write_response")
+
+        ar_n = count(a["arvalid"] & a["arready"], "ar_taken")
+        r_done = a["rvalid"] & a["rready"]
+        r_n = count(r_done, "r_taken")
+        r_owed = Signal(2)
+        m.d.comb += r_owed.eq(ar_n - r_n)
+        with m.If(started & ~rst):
+            prop(Assert, (r_owed <= 1) & (a["rvalid"] == (r_owed == 1)), "axil_read_response")
+        r_data = past(a["rdata"], "r_data")
+        with m.If(live & past(a["rvalid"] & ~a["rready"], "r_waiting")):
+            prop(Assert, a["rvalid"] & (a["rdata"] == r_data), "axil_read_response")
+        prop(Cover, live & r_done, "axil_read_response")
+
+        # ------------------------------------------------ accounting
+        # Every image the core completed has exactly one flag in the FIFO until its
+        # result is taken: no result without an image, none lost, in order.
+        with m.If(started & ~rst):
+            prop(Assert, obs["flags_level"] == self.core.complete, "images_balance")
+        prop(Cover, live & (self.core.complete == 2), "images_balance")
+        return m
