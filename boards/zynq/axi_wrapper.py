@@ -86,8 +86,9 @@ class LSTAxiWrapper(wiring.Component):
     With ``config.weights == "loadable"``, ``LOAD_CONTROL.RESTART`` and ``LOAD_DATA``
     drive the core's load port (:mod:`hw.plan.load_image`): one word per register write,
     ``LOAD_COUNT`` and ``LOAD_CRC`` read back what was accepted. Both writes are ignored
-    while ``STATUS.BUSY`` (an image is being loaded, computed or sent), and set
-    ``STATUS.LOAD_REFUSED`` instead: memories never change under an image in flight.
+    while ``STATUS.BUSY`` (an image is being loaded, computed or sent) or in the cycle an
+    input beat is taken, and set ``STATUS.LOAD_REFUSED`` instead: memories never change
+    under an image in flight (proven: ``formal/``).
 
     Framing
     -------
@@ -389,9 +390,11 @@ class LSTAxiWrapper(wiring.Component):
         load_count = Signal(32)
         load_crc = Signal(32)
         # Any image in the core: BUSY, plus the cycle after an image's last beat, when
-        # its flag is in the FIFO (level) but not yet at its output (r_rdy).
+        # its flag is in the FIFO (level) but not yet at its output (r_rdy), plus the
+        # cycle an image's first beat enters (BUSY only from the next one): the load
+        # word reaches the core a cycle after the write, when that image is in it.
         load_blocked = Signal()
-        m.d.comb += load_blocked.eq(busy | (flags.level != 0))
+        m.d.comb += load_blocked.eq(busy | (flags.level != 0) | in_fire)
         if self.core.loadable:
             m.d.comb += [
                 core.load_restart.eq(load_restart),
@@ -523,5 +526,22 @@ class LSTAxiWrapper(wiring.Component):
             "sequence": sequence,
             "aw_have": aw_have,
             "w_have": w_have,
+            "aw_addr": aw_addr,
+            "w_data": w_data,
+            "w_strb": w_strb,
+            "do_write": do_write,
+            "packet_images": packet_images,
+            "busy": busy,
+            "busy_cycles": busy_cycles,
+            "stalled_cycles": stalled_cycles,
+            "dropping": dropping,
+            "padding": padding,
+            "beat": beat,
+            "image": image,
+            "load_refused": load_refused,
+            "load_blocked": load_blocked,
+            "load_word": load_word,
+            "load_restart": load_restart,
+            "irq_event": irq_event,
         }
         return m

@@ -58,7 +58,8 @@ STATUS_BITS = {
     "RESULT_IRQ": 0,  # set when an output packet ends (tlast sent); write 1 to clear
     "BUSY": 1,  # an image is being loaded, computed or sent
     "DROPPING": 2,  # discarding input after a late-tlast framing error, until the next tlast
-    "LOAD_REFUSED": 3,  # a LOAD_CONTROL/LOAD_DATA write came while BUSY and was ignored; W1C
+    # A LOAD_CONTROL/LOAD_DATA write came while BUSY (or as a beat entered): ignored. W1C.
+    "LOAD_REFUSED": 3,
     "RESET_PENDING": 4,  # a soft reset waits for the result frame being sent to end
 }
 
@@ -135,13 +136,14 @@ REGISTERS = (
         0x40,
         "WO",
         "Bit 0 RESTART: the next LOAD_DATA word is the image's first; count and CRC cleared, "
-        "LOAD_REFUSED too (ignored while BUSY)",
+        "LOAD_REFUSED too (ignored while BUSY or as an input beat is taken)",
     ),
     Register(
         "LOAD_DATA",
         0x44,
         "WO",
-        "The load image's next word (ignored while BUSY: STATUS.LOAD_REFUSED is set instead)",
+        "The load image's next word (ignored while BUSY or as an input beat is taken: "
+        "STATUS.LOAD_REFUSED is set instead)",
     ),
     Register("LOAD_COUNT", 0x48, "RO", "LOAD_DATA words accepted since the last RESTART"),
     Register(
