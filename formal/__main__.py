@@ -11,19 +11,30 @@ from pathlib import Path
 
 from lst.errors import ConfigError
 
-from .axi_wrapper import BOUNDED, BOUNDED_DEPTH, PROPERTIES, PROVE_DEPTH, WrapperHarness
+from .axi_wrapper import (
+    BOUNDED,
+    BOUNDED_DEPTH,
+    LOADABLE_ONLY,
+    PROPERTIES,
+    PROVE_DEPTH,
+    WrapperHarness,
+)
 from .sby import check_tools, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def jobs():
-    """(name, mode, depth, properties) of every SBY run."""
-    proven = [p for p in PROPERTIES if p not in BOUNDED]
+    """(name, mode, depth, properties, loadable) of every SBY run: the baked and the
+    loadable wrapper proven, the bounded properties checked, every property covered."""
+    proven = [p for p in PROPERTIES if p not in BOUNDED and p not in LOADABLE_ONLY]
+    baked = [p for p in PROPERTIES if p not in LOADABLE_ONLY]
     return [
-        ("axi_wrapper_prove", "prove", PROVE_DEPTH, proven),
-        ("axi_wrapper_bounded", "bmc", BOUNDED_DEPTH, list(BOUNDED)),
-        ("axi_wrapper_cover", "cover", BOUNDED_DEPTH, list(PROPERTIES)),
+        ("axi_wrapper_prove", "prove", PROVE_DEPTH, proven, False),
+        ("axi_wrapper_loadable_prove", "prove", PROVE_DEPTH, proven + list(LOADABLE_ONLY), True),
+        ("axi_wrapper_bounded", "bmc", BOUNDED_DEPTH, list(BOUNDED), False),
+        ("axi_wrapper_cover", "cover", BOUNDED_DEPTH, baked, False),
+        ("axi_wrapper_loadable_cover", "cover", BOUNDED_DEPTH, list(LOADABLE_ONLY), True),
     ]
 
 
@@ -38,8 +49,8 @@ def main(argv=None) -> int:
         print(f"formal: error: {e}", file=sys.stderr)
         return 2
     results = []
-    for name, mode, depth, names in jobs():
-        harness = WrapperHarness(properties=names)
+    for name, mode, depth, names, loadable in jobs():
+        harness = WrapperHarness(properties=names, loadable=loadable)
         r = run(harness, harness.ports(), Path(args.out) / name, mode=mode, depth=depth)
         r.update(job=name, properties=names)
         results.append(r)

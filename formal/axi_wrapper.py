@@ -10,17 +10,24 @@ happen, so that no proof is vacuous.
 
 from __future__ import annotations
 
-from amaranth import ClockDomain, Elaboratable, Module, Signal
+from amaranth import ClockDomain, Elaboratable, Module, Mux, Signal
 from amaranth.hdl import Assert, Assume, Cover
 
 from boards.zynq.axi_wrapper import LSTAxiWrapper
-from boards.zynq.regmap import STATUS_BITS
+from boards.zynq.regmap import REGISTERS, STATUS_BITS
 from hw.plan.config import CoreConfig
 from quant.quantize import quantize_checkpoint
 
 from .contract_core import ContractCore
 
-__all__ = ["BOUNDED", "BOUNDED_DEPTH", "PROPERTIES", "PROVE_DEPTH", "WrapperHarness"]
+__all__ = [
+    "BOUNDED",
+    "BOUNDED_DEPTH",
+    "LOADABLE_ONLY",
+    "PROPERTIES",
+    "PROVE_DEPTH",
+    "WrapperHarness",
+]
 
 #: name -> the rule (docs/verification.md's table is made from these).
 PROPERTIES = {
@@ -35,6 +42,17 @@ PROPERTIES = {
     "response, held until taken; none without a write",
     "axil_read_response": "each AXI4-Lite read address gets exactly one R response, held "
     "(with its data) until taken; none without a read",
+    "reset_values": "after aresetn every register is at its reset value; after a soft reset "
+    "the framing, counters and flags are, IRQ_ENABLE and IMAGES_PER_PACKET are kept; the "
+    "next packet is processed (cover)",
+    "register_reads": "a read returns, one cycle after its address is taken, the register at "
+    "that address (bits 7:2) as docs/board.md defines it; unmapped offsets read zero",
+    "register_writes": "a completed write sets IRQ_ENABLE, IMAGES_PER_PACKET per byte strobe, "
+    "and clears the write-1 STATUS bits (a new interrupt event wins)",
+    "sequence_numbers": "result frames carry sequence numbers 0, 1, 2, ... since reset: every "
+    "image gets exactly one frame, in order",
+    "load_when_idle": "load words and restarts reach the core only while no image is in it; "
+    "a refused LOAD_DATA write reaches it not at all (loadable wrapper)",
     "images_balance": "the flags in the FIFO equal the images the core has completed and "
     "not yet answered: no result without an image, none lost, answered in order",
 }
@@ -43,9 +61,11 @@ PROPERTIES = {
 #: Properties not closed by k-induction (yet): checked to :data:`BOUNDED_DEPTH` cycles
 #: (two whole images of the proof's configuration and their 11-word results, with room
 #: for stalls), labelled "bounded" everywhere.
-BOUNDED = ("images_balance",)
-#: The k-induction depth of the proven properties; the bounded check's depth.
-PROVE_DEPTH = 8
+BOUNDED = ("sequence_numbers",)
+#: Properties of the wrapper with loadable weights only (run on that variant).
+LOADABLE_ONLY = ("load_when_idle",)
+#: The k-induction depth of the proven properties; the bounded check's and covers' depth.
+PROVE_DEPTH = 16
 BOUNDED_DEPTH = 30
 
 
@@ -62,15 +82,21 @@ class WrapperHarness(Elaboratable):
         beats_per_image: int = 2,
         logit_width: int = 4,
         capacity: int = 2,
+        loadable: bool = False,
     ):
         self.properties = set(properties or PROPERTIES)
         unknown = self.properties - set(PROPERTIES)
         if unknown:
             raise ValueError(f"unknown properties: {', '.join(sorted(unknown))}")
-        config = CoreConfig(lanes=28, pixels_per_beat=4)
+        config = CoreConfig(
+            lanes=28, pixels_per_beat=4, weights="loadable" if loadable else "baked"
+        )
         qmodel = quantize_checkpoint(config.checkpoint_path(), config.format)
         self.core = ContractCore(
-            beats_per_image=beats_per_image, logit_width=logit_width, capacity=capacity
+            beats_per_image=beats_per_image,
+            logit_width=logit_width,
+            capacity=capacity,
+            loadable=loadable,
         )
         self.dut = LSTAxiWrapper(config, qmodel, core=self.core, beats_per_image=beats_per_image)
 
@@ -91,6 +117,8 @@ class WrapperHarness(Elaboratable):
             self.core.choose_valid,
             self.core.choose_payload.as_value(),
         ]
+        if self.core.loadable:
+            ins += [self.core.choose_count, self.core.choose_crc]
         return ins
 
     def elaborate(self, platform):
@@ -120,10 +148,14 @@ class _Properties(Elaboratable):
             if name in self.names:
                 m.d.comb += kind(condition, name, src_loc_at=1)  # the caller's line
 
+        # The delayed copies live in a module of their own, so that ``past`` may be called
+        # inside ``with m.If(...)`` and still register its value in every cycle.
+        m.submodules.past = delays = Module()
+
         def past(value, name):
             """``value`` one cycle ago (0 in the first cycle)."""
             reg = Signal.like(value, name=f"past_{name}", reset_less=True)
-            m.d.formal += reg.eq(value)
+            delays.d.formal += reg.eq(value)
             return reg
 
         started = Signal(reset_less=True)
@@ -229,5 +261,137 @@ class _Properties(Elaboratable):
         # result is taken: no result without an image, none lost, in order.
         with m.If(started & ~rst):
             prop(Assert, obs["flags_level"] == self.core.complete, "images_balance")
+            # What k-induction needs besides: the wrapper's beat count is the core's, and
+            # an image in the core keeps the wrapper busy.
+            prop(Assert, obs["beat"] == self.core.beat, "images_balance")
+            busy = obs["busy"] | (obs["flags_level"] != 0)
+            prop(Assert, (self.core.in_flight == 0) | busy, "images_balance")
         prop(Cover, live & (self.core.complete == 2), "images_balance")
+        # ------------------------------------------------ resets
+        # After aresetn every register is at its reset value; after a soft reset the
+        # framing, counters and flags are, and the settings are kept.
+        zero_after_any = [
+            "result_irq", "reset_request", "word", "flags_level", "images_accepted",
+            "results_sent", "framing_errors", "sequence", "busy_cycles", "stalled_cycles",
+            "dropping", "padding", "beat", "image", "load_refused",
+        ]  # fmt: skip
+        after_rst = started & past(rst, "rst_r") & ~rst
+        with m.If(after_rst):
+            for name in [*zero_after_any, "irq_enable", "aw_have", "w_have"]:
+                prop(Assert, obs[name] == 0, "reset_values")
+            prop(Assert, obs["packet_images"] == 1, "reset_values")
+            prop(Assert, ~a["bvalid"] & ~a["rvalid"], "reset_values")
+        after_soft = live & past(obs["soft_reset"], "soft")
+        with m.If(after_soft):
+            for name in zero_after_any:
+                prop(Assert, obs[name] == 0, "reset_values")
+            with m.If(~past(obs["do_write"], "do_write_s")):
+                for name in ("irq_enable", "packet_images"):
+                    was = past(obs[name], f"{name}_s")
+                    prop(Assert, obs[name] == was, "reset_values")
+        resets = Signal(2)  # soft resets since aresetn, saturating
+        with m.If(obs["soft_reset"] & (resets != 3)):
+            m.d.formal += resets.eq(resets + 1)
+        prop(Cover, live & (resets != 0) & packet_end, "reset_values")
+
+        # ------------------------------------------------ register reads
+        # Each read returns, one cycle after its address is taken, the register at that
+        # address as docs/board.md defines it (bits 7:2 decoded; unmapped: zero).
+        consts = d.register_values()
+        status = Signal(5)
+        m.d.comb += status.eq(
+            obs["result_irq"]
+            | (obs["busy"] << 1)
+            | (obs["dropping"] << 2)
+            | (obs["load_refused"] << 3)
+            | (obs["reset_request"] << 4)
+        )
+        core = self.core
+        values = {
+            **consts,
+            "CONTROL": obs["irq_enable"] << 1,
+            "STATUS": status,
+            "IMAGES_PER_PACKET": obs["packet_images"],
+            "IMAGES_ACCEPTED": obs["images_accepted"],
+            "RESULTS_SENT": obs["results_sent"],
+            "FRAMING_ERRORS": obs["framing_errors"],
+            "BUSY_CYCLES": obs["busy_cycles"],
+            "STALLED_CYCLES": obs["stalled_cycles"],
+            "LOAD_CONTROL": 0,
+            "LOAD_DATA": 0,
+            "LOAD_COUNT": core.load_count if core.loadable else 0,
+            "LOAD_CRC": core.load_crc if core.loadable else 0,
+        }
+        expected = Signal(32)
+        with m.Switch(a["araddr"][2:]):
+            for r in REGISTERS:
+                with m.Case(r.offset >> 2):
+                    m.d.comb += expected.eq(values[r.name])
+            with m.Default():
+                m.d.comb += expected.eq(0)
+        read_taken = past(a["arvalid"] & a["arready"], "ar_taken_r")
+        with m.If(live & read_taken):
+            prop(Assert, a["rdata"] == past(expected, "expected"), "register_reads")
+        prop(
+            Cover,
+            live
+            & read_taken
+            & (past(a["araddr"], "ar_r")[2:] == 0x1C >> 2)
+            & (a["rdata"][STATUS_BITS["RESULT_IRQ"]]),
+            "register_reads",
+        )
+
+        # ------------------------------------------------ register writes
+        wrote = past(obs["do_write"], "wrote")
+        w_addr = past(obs["aw_addr"][2:], "w_addr")
+        w_data = past(obs["w_data"], "w_data_p")
+        w_strb = past(obs["w_strb"], "w_strb_p")
+        with m.If(live & wrote):
+            with m.If((w_addr == (0x18 >> 2)) & w_strb[0]):
+                prop(Assert, obs["irq_enable"] == w_data[1], "register_writes")
+            with m.If(w_addr == (0x20 >> 2)):
+                was = past(obs["packet_images"], "ppk")
+                for b in range(2):
+                    byte = obs["packet_images"][8 * b : 8 * b + 8]
+                    want = Mux(w_strb[b], w_data[8 * b : 8 * b + 8], was[8 * b : 8 * b + 8])
+                    prop(Assert, byte == want, "register_writes")
+            with m.If((w_addr == (0x1C >> 2)) & w_strb[0]):
+                with m.If(w_data[STATUS_BITS["RESULT_IRQ"]] & ~past(obs["irq_event"], "ev")):
+                    prop(Assert, ~obs["result_irq"], "register_writes")
+                with m.If(w_data[STATUS_BITS["LOAD_REFUSED"]]):
+                    prop(Assert, ~obs["load_refused"], "register_writes")
+        prop(Cover, live & wrote & (w_addr == (0x20 >> 2)) & (w_strb == 0b10), "register_writes")
+
+        # ------------------------------------------------ sequence numbers
+        # Frames carry the images' sequence numbers 0, 1, 2, ... (mod 2**16) since reset:
+        # every image gets a frame (a result or a marker), in order.
+        next_seq = Signal(16)
+        first_word = d.m_axis_tvalid & d.m_axis_tready & (obs["word"] == 0)
+        with m.If(first_word):
+            m.d.formal += next_seq.eq(next_seq + 1)
+        with m.If(obs["soft_reset"]):
+            m.d.formal += next_seq.eq(0)
+        with m.If(started & ~rst & d.m_axis_tvalid & (obs["word"] == 0)):
+            prop(Assert, d.m_axis_tdata[16:] == next_seq, "sequence_numbers")
+
+        prop(Cover, live & first_word & (next_seq == 2), "sequence_numbers")
+
+        # ------------------------------------------------ weight loading
+        if core.loadable:
+            # Memories never change under an image: load words and restarts reach the
+            # core only while no image is in it (not even one entering), and a refused
+            # write reaches it not at all.
+            loading = core.load_valid | core.load_restart
+            with m.If(started & ~rst):
+                prop(Assert, ~loading | (core.in_flight == 0), "load_when_idle")
+                # The invariant behind it: an image in the core keeps the load blocked.
+                blocked = obs["busy"] | (obs["flags_level"] != 0)
+                prop(Assert, (core.in_flight == 0) | blocked, "load_when_idle")
+            refused = past(obs["do_write"] & obs["load_blocked"], "refused_w") & (
+                past(obs["aw_addr"][2:], "refused_a") == (0x44 >> 2)
+            )
+            with m.If(live & refused):
+                prop(Assert, ~core.load_valid, "load_when_idle")
+            prop(Cover, live & core.load_valid, "load_when_idle")
+            prop(Cover, live & refused, "load_when_idle")
         return m

@@ -22,7 +22,7 @@ as the core's are, so after a reset nothing is in flight and nothing is offered.
 from __future__ import annotations
 
 from amaranth import Module, Mux, Signal, unsigned
-from amaranth.hdl import Assume
+from amaranth.hdl import Assert, Assume
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -42,6 +42,8 @@ class ContractCore(wiring.Component):
         Bits per logit in the result payload.
     capacity : int
         Images the core holds at most (accepted, result not yet taken).
+    loadable : bool
+        With the core's load port.
 
     Ports
     -----
@@ -49,36 +51,52 @@ class ContractCore(wiring.Component):
     result : Out(stream.Signature(result_layout(logit_width)))
     choose_ready, choose_valid : In(1); choose_payload : In(result layout)
         Free: the solver's choice of ``pixels.ready``, ``result.valid`` and the payload.
+    load_valid, load_data, load_restart : In; load_count, load_crc : Out
+        With ``loadable``: the core's load port (count and CRC free: ``choose_count``,
+        ``choose_crc``).
     in_flight : Out(range(capacity + 1))
         Images accepted whose result has not been taken (for properties).
     """
 
-    loadable = False
-
-    def __init__(self, *, beats_per_image: int, logit_width: int, capacity: int = 2):
+    def __init__(
+        self, *, beats_per_image: int, logit_width: int, capacity: int = 2, loadable=False
+    ):
         if beats_per_image < 1 or capacity < 1:
             raise ValueError("beats_per_image and capacity must be at least 1")
         self.beats_per_image = beats_per_image
         self.logit_width = logit_width
         self.capacity = capacity
+        self.loadable = loadable
         layout = result_layout(logit_width)
-        super().__init__(
-            {
-                "pixels": In(stream.Signature(unsigned(32))),
-                "result": Out(stream.Signature(layout)),
-                "choose_ready": In(1),
-                "choose_valid": In(1),
-                "choose_payload": In(layout),
-                "in_flight": Out(range(capacity + 1)),
-                "complete": Out(range(capacity + 1)),
+        ports = {
+            "pixels": In(stream.Signature(unsigned(32))),
+            "result": Out(stream.Signature(layout)),
+            "choose_ready": In(1),
+            "choose_valid": In(1),
+            "choose_payload": In(layout),
+            "in_flight": Out(range(capacity + 1)),
+            "complete": Out(range(capacity + 1)),
+        }
+        if loadable:
+            # The load port as the core has it; count and CRC are the solver's choice.
+            ports |= {
+                "load_valid": In(1),
+                "load_data": In(32),
+                "load_restart": In(1),
+                "load_count": Out(32),
+                "load_crc": Out(32),
+                "choose_count": In(32),
+                "choose_crc": In(32),
             }
-        )
+        super().__init__(ports)
 
     def elaborate(self, platform):
         m = Module()
         beat = Signal(range(self.beats_per_image))
         offered = Signal()  # result.valid and not ready in the previous cycle
         held = Signal.like(self.result.payload)
+        if self.loadable:
+            m.d.comb += [self.load_count.eq(self.choose_count), self.load_crc.eq(self.choose_crc)]
         m.d.comb += [
             self.pixels.ready.eq(self.choose_ready),
             self.result.valid.eq(self.choose_valid),
@@ -103,4 +121,13 @@ class ContractCore(wiring.Component):
             Assume(~offered | self.result.valid),
             Assume(~offered | (self.result.payload.as_value() == held.as_value())),
         ]
+        # Its own bookkeeping, proven with every property (k-induction needs it): at most
+        # ``capacity`` images, complete ones among them, one partial image at most.
+        m.d.comb += [
+            Assert(self.in_flight <= self.capacity, "contract core: capacity"),
+            Assert(
+                self.in_flight - self.complete == (beat != 0), "contract core: one partial image"
+            ),
+        ]
+        self.beat = beat
         return m
