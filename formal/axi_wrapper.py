@@ -34,6 +34,8 @@ PROPERTIES = {
     "m_axis_reset": "m_axis_tvalid is low in the cycle after aresetn is low",
     "m_axis_stable": "while m_axis_tvalid is high and m_axis_tready low, tvalid, tdata and "
     "tlast hold (also across a soft reset)",
+    "m_axis_tlast": "m_axis_tlast only on a frame's word 10; with well-framed input under "
+    "one packet size, exactly on the frame that completes a packet",
     "core_pixels_stable": "the wrapper's beats to the core: while valid and not ready, "
     "valid and the payload hold",
     "irq_not_lost": "an output packet's tlast word taken sets STATUS.RESULT_IRQ in the next "
@@ -61,7 +63,7 @@ PROPERTIES = {
 #: Properties not closed by k-induction (yet): checked to :data:`BOUNDED_DEPTH` cycles
 #: (two whole images of the proof's configuration and their 11-word results, with room
 #: for stalls), labelled "bounded" everywhere.
-BOUNDED = ("sequence_numbers",)
+BOUNDED = ("m_axis_tlast", "sequence_numbers")
 #: Properties of the wrapper with loadable weights only (run on that variant).
 LOADABLE_ONLY = ("load_when_idle",)
 #: The k-induction depth of the proven properties; the bounded check's and covers' depth.
@@ -199,6 +201,31 @@ class _Properties(Elaboratable):
                 "m_axis_stable",
             )
         prop(Cover, live & waiting & obs["reset_request"], "m_axis_stable")
+        # TLAST only on a frame's last word (word 10), and there whenever the frame ends
+        # its packet: with one image per packet (the default), on every frame.
+        # For well-framed traffic under one packet size: the frame that completes a
+        # packet of IMAGES_PER_PACKET results (0 acts as 1), and no other, has TLAST.
+        tlast = d.m_axis_tvalid & d.m_axis_tlast
+        frames = Signal(16)  # frames ended since the output packet began
+        irregular = Signal()  # a framing error, or the packet size changed with traffic
+        ppk = obs["packet_images"]
+        traffic = (obs["sequence"] != 0) | (obs["beat"] != 0) | (frames != 0)
+        irregular_now = irregular | (obs["push"] & obs["push_suppress"])
+        irregular_now |= traffic & (ppk != past(ppk, "ppk_t"))
+        with m.If(irregular_now):
+            m.d.formal += irregular.eq(1)
+        frame_end = d.m_axis_tvalid & d.m_axis_tready & (obs["word"] == 10)
+        with m.If(frame_end):
+            m.d.formal += frames.eq(Mux(d.m_axis_tlast, 0, frames + 1))
+        with m.If(obs["soft_reset"]):
+            m.d.formal += [frames.eq(0), irregular.eq(0)]
+        size = Signal(16)
+        m.d.comb += size.eq(Mux(ppk == 0, 1, ppk))
+        with m.If(started & ~rst):
+            prop(Assert, ~tlast | (obs["word"] == 10), "m_axis_tlast")
+            with m.If(d.m_axis_tvalid & (obs["word"] == 10) & ~irregular_now):
+                prop(Assert, d.m_axis_tlast == (frames + 1 == size), "m_axis_tlast")
+        prop(Cover, live & tlast & d.m_axis_tready & (size == 2) & ~irregular, "m_axis_tlast")
 
         # ------------------------------------------------ the core's pixel stream
         c = self.core.pixels

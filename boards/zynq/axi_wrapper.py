@@ -543,5 +543,7 @@ class LSTAxiWrapper(wiring.Component):
             "load_word": load_word,
             "load_restart": load_restart,
             "irq_event": irq_event,
+            "push": push,
+            "push_suppress": push_suppress,
         }
         return m
