@@ -72,7 +72,16 @@ class PixelBuffer(wiring.Component):
         accept = self.pixels.valid & self.pixels.ready
         last_beat = (row == N - 1) & (word == self.words_per_row - 1)
 
-        bank_of_row = row % self.banks if self.banks > 1 else 0
+        # The bank of a row is row mod banks: the row's low bits for a power of two; for
+        # 7 banks a counter stepped with the row (Yosys builds row % 7 as a divider: 35
+        # logic levels, the 196-lane core's critical path on the ECP5).
+        banks_pow2 = self.banks & (self.banks - 1) == 0
+        if self.banks == 1:
+            bank_of_row = 0
+        elif banks_pow2:
+            bank_of_row = row % self.banks
+        else:
+            bank_of_row = Signal(range(self.banks), name="bank_of_row")
         # Each half starts at a power of two, so the half is the address MSB (no adder
         # on either port); the word within the half, (row // banks)·words_per_row +
         # word, is a counter stepped with row and word (no multiplier).
@@ -104,6 +113,9 @@ class PixelBuffer(wiring.Component):
         with m.If(accept):
             with m.If(word == self.words_per_row - 1):
                 m.d.sync += [word.eq(0), row.eq(Mux(row == N - 1, 0, row + 1))]
+                if self.banks > 1 and not banks_pow2:
+                    wrap = (row == N - 1) | (bank_of_row == self.banks - 1)
+                    m.d.sync += bank_of_row.eq(Mux(wrap, 0, bank_of_row + 1))
                 with m.If(row == N - 1):
                     m.d.sync += wr_word.eq(0)
                 if self.banks > 1:
