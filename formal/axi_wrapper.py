@@ -55,6 +55,9 @@ PROPERTIES = {
     "image gets exactly one frame, in order",
     "load_when_idle": "load words and restarts reach the core only while no image is in it; "
     "a refused LOAD_DATA write reaches it not at all (loadable wrapper)",
+    "counters_balance": "between resets and clears, RESULTS_SENT counts frames that are not "
+    "markers, IMAGES_ACCEPTED well-framed images, and each FRAMING_ERRORS count is one "
+    "dropped image",
     "images_balance": "the flags in the FIFO equal the images the core has completed and "
     "not yet answered: no result without an image, none lost, answered in order",
 }
@@ -402,6 +405,45 @@ class _Properties(Elaboratable):
             prop(Assert, d.m_axis_tdata[16:] == next_seq, "sequence_numbers")
 
         prop(Cover, live & first_word & (next_seq == 2), "sequence_numbers")
+
+        # ------------------------------------------------ counters
+        # Between resets and CLEAR_COUNTERS: RESULTS_SENT counts the frames that are not
+        # markers, IMAGES_ACCEPTED the well-framed images handed to the core, and (up to
+        # the first clear) every FRAMING_ERRORS count is one dropped image (its flag
+        # pushed with the error, or after the zero beats that finish it: while padding).
+        counted = live & ~past(obs["clear_counters"] | obs["soft_reset"], "cleared")
+        frame_end = d.m_axis_tvalid & d.m_axis_tready & (obs["word"] == 10)
+        sent, accepted, errors = obs["results_sent"], obs["images_accepted"], obs["framing_errors"]
+        with m.If(counted):
+            was_sent = past(sent, "sent")
+            prop(
+                Assert,
+                sent == (was_sent + past(frame_end & ~obs["marker"], "real_end"))[:32],
+                "counters_balance",
+            )
+            was_accepted = past(accepted, "accepted")
+            good_push = past(obs["push"] & ~obs["push_suppress"], "good_push")
+            prop(Assert, accepted == (was_accepted + good_push)[:32], "counters_balance")
+        dropped = Signal(2)  # framing errors counted, less dropped images flagged
+        was_errors = past(errors, "errors")
+        error_counted = counted & (errors != was_errors)
+        with m.If(counted):  # one error at a time
+            prop(Assert, ~error_counted | (errors == (was_errors + 1)[:32]), "counters_balance")
+        dropped_now = Signal(2)
+        m.d.comb += dropped_now.eq(
+            dropped + error_counted - past(obs["push"] & obs["push_suppress"] & ~rst, "bad_push")
+        )
+        m.d.formal += dropped.eq(dropped_now)
+        with m.If(obs["soft_reset"]):  # the image being padded is dropped with the reset
+            m.d.formal += dropped.eq(0)
+        # A clear cuts the balance (an error counted before it may drop its image after):
+        # the last part is stated from aresetn up to the first CLEAR_COUNTERS.
+        never_cleared = Signal(init=1)
+        with m.If(obs["clear_counters"]):
+            m.d.formal += never_cleared.eq(0)
+        with m.If(counted & never_cleared):
+            prop(Assert, dropped_now == obs["padding"], "counters_balance")
+        prop(Cover, live & obs["padding"] & (sent != 0), "counters_balance")
 
         # ------------------------------------------------ weight loading
         if core.loadable:

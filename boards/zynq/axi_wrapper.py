@@ -545,5 +545,7 @@ class LSTAxiWrapper(wiring.Component):
             "irq_event": irq_event,
             "push": push,
             "push_suppress": push_suppress,
+            "clear_counters": clear_counters,
+            "marker": marker,
         }
         return m
