@@ -16,7 +16,9 @@ def _beats(image, ppb):
     return [sum(int(flat[b + i]) << (8 * i) for i in range(ppb)) for b in range(0, 784, ppb)]
 
 
-@pytest.mark.parametrize(("ppb", "banks"), [(1, 1), (4, 1), (1, 2), (7, 2), (28, 1), (4, 7), (1, 7)])
+@pytest.mark.parametrize(
+    ("ppb", "banks"), [(1, 1), (4, 1), (1, 2), (7, 2), (28, 1), (4, 7), (1, 7)]
+)
 def test_images_land_in_banks_and_ping_pong(ppb, banks):
     dut = PixelBuffer(pixels_per_beat=ppb, banks=banks)
     rng = random.Random(ppb * 10 + banks)
