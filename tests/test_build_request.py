@@ -385,3 +385,14 @@ def test_a_real_build_records_its_request(tmp_path, capsys):
     assert record["quantization"]["saturated"] == 47
     assert record["quantization"]["allow_saturation"] is True
     assert record["fit"]["fits"] and record["request"]["lanes"] == 7
+
+
+def test_the_refit_command_reads_the_project_report(capsys):
+    """``python -m hw.plan.area_estimate`` finds docs/performance.json by default and
+    prints the table docs/hardware.md shows."""
+    from hw.plan.area_estimate import main
+
+    main([])
+    out = capsys.readouterr().out
+    assert out.startswith("LUT_COEFFS = ")
+    assert errors_table(PERFORMANCE) in out

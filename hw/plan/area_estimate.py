@@ -232,7 +232,7 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
         "--performance",
-        default=str(Path(__file__).resolve().parent.parent / "docs" / "performance.json"),
+        default=str(Path(__file__).resolve().parents[2] / "docs" / "performance.json"),
     )
     args = p.parse_args(argv)
     perf = json.loads(Path(args.performance).read_text())
