@@ -189,10 +189,11 @@ class _Properties(Elaboratable):
         holds(a["wvalid"], a["wready"], a["wstrb"], "wstrb")
         holds(a["arvalid"], a["arready"], a["araddr"], "ar")
 
-        live = started & ~rst & ~past(rst, "rst")  # not in or just after a reset
+        was_rst = past(rst, "rst")
+        live = started & ~rst & ~was_rst  # not in or just after a reset
 
         # ------------------------------------------------ m_axis
-        prop(Assert, ~(past(rst, "rst_m") & started) | ~d.m_axis_tvalid, "m_axis_reset")
+        prop(Assert, ~(was_rst & started) | ~d.m_axis_tvalid, "m_axis_reset")
         prop(Cover, past(rst & started & d.m_axis_tvalid, "rst_offered"), "m_axis_reset")
         waiting = past(d.m_axis_tvalid & ~d.m_axis_tready, "m_waiting")
         was_data = past(d.m_axis_tdata, "m_data")
@@ -305,7 +306,7 @@ class _Properties(Elaboratable):
             "results_sent", "framing_errors", "sequence", "busy_cycles", "stalled_cycles",
             "dropping", "padding", "beat", "image", "load_refused",
         ]  # fmt: skip
-        after_rst = started & past(rst, "rst_r") & ~rst
+        after_rst = started & was_rst & ~rst
         with m.If(after_rst):
             for name in [*zero_after_any, "irq_enable", "aw_have", "w_have"]:
                 prop(Assert, obs[name] == 0, "reset_values")
@@ -412,7 +413,6 @@ class _Properties(Elaboratable):
         # the first clear) every FRAMING_ERRORS count is one dropped image (its flag
         # pushed with the error, or after the zero beats that finish it: while padding).
         counted = live & ~past(obs["clear_counters"] | obs["soft_reset"], "cleared")
-        frame_end = d.m_axis_tvalid & d.m_axis_tready & (obs["word"] == 10)
         sent, accepted, errors = obs["results_sent"], obs["images_accepted"], obs["framing_errors"]
         with m.If(counted):
             was_sent = past(sent, "sent")

