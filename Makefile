@@ -85,11 +85,16 @@ XDIST = $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadfile)
 DURATIONS ?=
 TIMES = $(if $(DURATIONS),--durations=$(DURATIONS))
 
+# WAVES=1: every simulator run writes a waveform (cocotb's runner reads $$WAVES; traced
+# builds go to sim_build/<config>/<simulator>-waves; docs/debugging.md).
+WAVES ?=
+WAVES_ENV = $(if $(WAVES),WAVES=$(WAVES))
+
 test: $(VENV)/.installed
-	$(PYTEST) -m "not slow" $(XDIST) $(TIMES)
+	$(WAVES_ENV) $(PYTEST) -m "not slow" $(XDIST) $(TIMES)
 
 test-slow: $(VENV)/.installed
-	$(PYTEST) -m slow $(XDIST) $(TIMES)
+	$(WAVES_ENV) $(PYTEST) -m slow $(XDIST) $(TIMES)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
@@ -135,10 +140,18 @@ pnr-all: $(VENV)/.installed
 	$(PNR) --lanes 112 --pixels-per-beat 2 --out $(BUILD)/pnr/l112 --ignore-timing --record docs
 	$(PNR) --lanes 196 --pixels-per-beat 4 --out $(BUILD)/pnr/l196 --ignore-timing --record docs
 
+# verify-full WAVES=1: a waveform of the first 100 images in $(BUILD)/waves; DIFF=1: every
+# stage of every image against the golden model (docs/debugging.md). A failing image is
+# traced alone into $(BUILD)/waves either way.
+DIFF ?=
+VERIFY_TRACE = $(BUILD)/waves/verify-$(MODEL)-l$(LANES)-p$(PPB)-$(FORMAT)-$(WEIGHTS).fst
+
 verify-full: $(VENV)/.installed
+	$(if $(filter-out 0,$(WAVES)),mkdir -p $(BUILD)/waves)
 	$(LST) verify --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
 		--pixels-per-beat $(PPB) $(if $(DSP_LANES),--dsp-lanes $(DSP_LANES)) \
-		--weights $(WEIGHTS) $(if $(LOAD),--load $(LOAD)) --json
+		--weights $(WEIGHTS) $(if $(LOAD),--load $(LOAD)) --waves-dir $(BUILD)/waves \
+		$(if $(filter-out 0,$(WAVES)),--waves $(VERIFY_TRACE)) $(if $(filter-out 0,$(DIFF)),--diff) --json
 
 # The full-test-set regressions CI runs, two at a time (each is one simulator process):
 # every configuration changed or added by the work it covers, bit-exact on 10,000 images.

@@ -45,6 +45,8 @@ class LSTCore(wiring.Component):
     qmodel : QuantizedLST, optional
         The quantized model; by default ``config.checkpoint`` quantized to
         ``config.format``.
+    probes : bool, keyword-only
+        Simulation builds only: add the ``probe_*`` ports (:mod:`hw.probes`).
 
     Ports
     -----
@@ -67,6 +69,10 @@ class LSTCore(wiring.Component):
         CRC-32. Load only while no image is in the core (the AXI wrapper refuses
         otherwise); the checkpoint's values are the initial contents.
 
+    probe_* : Out
+        ``probes=True`` only (simulation builds): every stage's results as they are
+        written (:mod:`hw.probes`). The Verilog for synthesis has none.
+
     Timing
     ------
     Initiation interval (cycles between images at full rate):
@@ -76,7 +82,9 @@ class LSTCore(wiring.Component):
     images and pending results.
     """
 
-    def __init__(self, config: CoreConfig, qmodel: QuantizedLST | None = None):
+    def __init__(
+        self, config: CoreConfig, qmodel: QuantizedLST | None = None, *, probes: bool = False
+    ):
         if qmodel is None:
             qmodel = quantize_checkpoint(
                 config.checkpoint_path(), config.format, model=config.model
@@ -112,6 +120,11 @@ class LSTCore(wiring.Component):
                 "load_count": Out(32),
                 "load_crc": Out(32),
             }
+        self.probes = bool(probes)
+        if self.probes:
+            from .probes import probe_members
+
+            members |= probe_members(config, acc_width=self.acc_width, act_width=self.act_width)
         super().__init__(members)
 
     def elaborate(self, platform):
@@ -292,4 +305,10 @@ class LSTCore(wiring.Component):
             argmax.logits.valid.eq(out.logits.valid),
             argmax.logits.payload.eq(out.logits.payload),
         ]
+        if self.probes:
+            from .probes import connect_probes
+
+            connect_probes(
+                m, self, seq=seq, row=row, col=col, out=out, drain=drain, tanh=tanh, capture=capture
+            )
         return m

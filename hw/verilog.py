@@ -69,12 +69,20 @@ def settle_at_time_zero(text: str) -> str:
 
 
 def generate(
-    config: CoreConfig, out_dir="build/verilog", *, qmodel=None, force=False, record=None
+    config: CoreConfig,
+    out_dir="build/verilog",
+    *,
+    qmodel=None,
+    force=False,
+    record=None,
+    probes=False,
 ) -> dict:
     """Write the core, its ROM images and manifest to ``out_dir``; return the manifest.
 
     ``record`` (:meth:`hw.request.Build.record`): the checked build request that
-    ``lst verilog`` passes, kept in the manifest as ``build_request``.
+    ``lst verilog`` passes, kept in the manifest as ``build_request``. ``probes``: a
+    simulation build with the probe ports of :mod:`hw.probes` (listed in the manifest
+    under ``probes``); never for synthesis.
 
     ``out_dir`` is written by :func:`lst.outputs.output_dir`: atomically, and only over an
     earlier ``lst verilog`` output unless ``force`` (which keeps other files there); a
@@ -89,7 +97,7 @@ def generate(
 
     if qmodel is None:
         qmodel = quantize_checkpoint(config.checkpoint_path(), config.format, model=config.model)
-    core = LSTCore(config, qmodel)
+    core = LSTCore(config, qmodel, probes=probes)
     images = core.roms
     text = settle_at_time_zero(verilog.convert(core, name=TOP, emit_src=False))
     out_dir = Path(out_dir)
@@ -187,6 +195,19 @@ def generate(
             "roms": roms,
             "build_request": record,
         }
+        if probes:
+            from .components.activation_buffers import destination_layout
+            from .probes import probe_records
+
+            manifest["probes"] = {
+                name: {"strobe": strobe, "fields": [[f.name, f.width, f.signed] for f in fields]}
+                for name, (strobe, fields) in probe_records(
+                    c, acc_width=core.acc_width, act_width=core.act_width
+                ).items()
+            }
+            manifest["probes"]["dest_fields"] = {
+                name: field.offset for name, field in destination_layout(c)
+            }
         manifest["files_sha256"] = {
             str(p.relative_to(tmp)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(tmp.rglob("*"))
@@ -197,9 +218,10 @@ def generate(
     return manifest
 
 
-def generate_cached(config: CoreConfig, out_dir) -> Path:
+def generate_cached(config: CoreConfig, out_dir, *, probes: bool = False) -> Path:
     """Generate into ``out_dir`` unless it already holds this configuration's output from
-    the same checkpoint and the same generator sources; return ``out_dir``."""
+    the same checkpoint and the same generator sources (with ``probes``: the simulation
+    build with probe ports); return ``out_dir``."""
     out_dir = Path(out_dir)
     manifest = out_dir / f"{TOP}.json"
     if manifest.exists():
@@ -208,10 +230,11 @@ def generate_cached(config: CoreConfig, out_dir) -> Path:
             m.get("config") == json.loads(config.to_json())
             and m.get("checkpoint_sha256") == sha256_file(config.checkpoint_path())
             and m.get("generator_sha256") == generator_digest()
+            and ("probes" in m) == probes
         ):
             return out_dir
     # A private cache: refresh the generated files, keep the simulators' build products.
-    generate(config, out_dir, force=True)
+    generate(config, out_dir, force=True, probes=probes)
     return out_dir
 
 

@@ -18,7 +18,7 @@ from quant.golden import GoldenModel
 from quant.quantize import quantize_checkpoint
 
 from .build_cache import build_lock, config_dir
-from .runner import ROOT, available, run_vectors
+from .runner import ROOT, available, run_vectors, waves_build_dir
 
 __all__ = ["build", "run_axi_cocotb"]
 
@@ -34,7 +34,7 @@ def build(config: CoreConfig, *, root: Path = ROOT):
         raise RuntimeError(why)
     base = config_dir(root, f"axi_{config.name}")  # bounded cache: sim.build_cache
     runner = get_runner("icarus")
-    build_dir = base / "icarus"
+    build_dir = waves_build_dir(base / "icarus")
     with build_lock(base):
         manifest = generate_cached(config, base / "hdl")
         runner.build(

@@ -21,7 +21,13 @@ def cmd_verify(args):
     from hw.cli import prepare_from_args
 
     from .verify import verify
+    from .waves import check_waves_request
 
+    if args.waves is not None:  # before any work: nothing is built for a trace that cannot go there
+        try:
+            check_waves_request(args.waves)
+        except ValueError as e:
+            raise UserError(f"--waves {e}") from None
     build = prepare_from_args(args, "simulation")
     config = build.config
     r = verify(
@@ -33,19 +39,54 @@ def cmd_verify(args):
         stall=args.stall,
         seed=args.seed,
         load=args.load,
+        diff=args.diff,
+        waves=args.waves,
+        waves_dir=args.waves_dir,
     )
-    text = (
+    lines = [
         f"{r['n']} images through the {config.lanes}-lane RTL: {r['mismatches']} mismatches, "
         f"RTL accuracy {r['rtl_accuracy']:.2f} %, golden {r['golden_accuracy']:.2f} %, "
         f"II {r['initiation_interval_cycles']} cycles, latency {r['latency_cycles']} cycles"
-    )
-    if r["mismatches"] or r["rtl_accuracy"] != r["golden_accuracy"]:
-        raise UserError(
-            f"RTL and golden model differ on {r['mismatches']} of {r['n']} image(s) "
-            f"(RTL accuracy {r['rtl_accuracy']} %, golden {r['golden_accuracy']} %): "
-            f"{r['first_mismatches']}"
+    ]
+    if r["trace"]:
+        t = r["trace"]
+        lines.append(
+            f"trace of the first {t['images']} image(s): {t['file']} (gtkwave {t['gtkw']})"
         )
-    emit(args, r, text)
+    if r["diff"]:
+        d = r["diff"]
+        lines.append(
+            f"stage by stage: {d['diverging_images']} of {d['images']} image(s) diverge"
+            + (f"; first: {d['first'][0]['text']}" if d["first"] else "")
+        )
+    if (
+        r["mismatches"]
+        or r["rtl_accuracy"] != r["golden_accuracy"]
+        or (r["diff"] and r["diff"]["diverging_images"])
+    ):
+        if not args.json:
+            print("\n".join(lines))
+        raise UserError(_failure_line(r))
+    emit(args, r, "\n".join(lines))
+
+
+def _failure_line(r: dict) -> str:
+    """One line: how many images differ, the first one's trace and first divergence."""
+    text = (
+        f"RTL and golden model differ on {r['mismatches']} of {r['n']} image(s) "
+        f"(RTL accuracy {r['rtl_accuracy']} %, golden {r['golden_accuracy']} %): "
+        f"{r['first_mismatches']}"
+    )
+    f = r["failure"]
+    if f is not None:
+        text += f"; image {f['image']} alone: trace {f['trace']}"
+        if f["divergence"]:
+            text += f"; {f['divergence']['text']}"
+        elif not f["reproduced"]:
+            text += " (alone it matches: the mismatch depends on the run's flow control)"
+    elif r["diff"] and r["diff"]["first"]:
+        text += f"; {r['diff']['first'][0]['text']}"
+    return text
 
 
 def cmd_report(args):
@@ -94,6 +135,24 @@ def register(sub):
         default=None,
         help="with --weights loadable: the checkpoint or lst quantize directory to load "
         "through the load port (default: --checkpoint's)",
+    )
+    p.add_argument(
+        "--diff",
+        action="store_true",
+        help="compare every stage of every image with the golden model and print the first "
+        "divergence (stage, block, row/column, lane, cycle); runs the probe build",
+    )
+    p.add_argument(
+        "--waves",
+        default=None,
+        metavar="FILE",
+        help="write a waveform of the first 100 images (FILE.fst: FST, FILE.vcd: VCD) and "
+        "a GTKWave save file FILE.gtkw beside it",
+    )
+    p.add_argument(
+        "--waves-dir",
+        default="build/waves",
+        help="where a failing image's trace goes (default: build/waves)",
     )
     add_data(p)
     add_json(p)

@@ -21,10 +21,27 @@ from quant.quantize import quantize_checkpoint
 
 from .build_cache import build_lock, config_dir
 
-__all__ = ["SIMULATORS", "available", "build", "run_cocotb", "run_vectors"]
+__all__ = ["SIMULATORS", "available", "build", "run_cocotb", "run_vectors", "waves_requested"]
 
 SIMULATORS = ("verilator", "icarus")
 ROOT = Path(__file__).resolve().parent.parent / "sim_build"
+
+
+def waves_requested() -> bool:
+    """Whether ``$WAVES`` asks the cocotb runs for waveforms (``make test WAVES=1``); read
+    as cocotb's runner reads it (which then traces every build and test it runs)."""
+    value = os.environ.get("WAVES", "").strip().lower()
+    if value in ("", "0", "no", "n", "off", "false", "disable"):
+        return False
+    if value in ("1", "yes", "y", "on", "true", "enable"):
+        return True
+    raise ValueError(f"WAVES={os.environ['WAVES']!r}: use WAVES=1 (or 0)")
+
+
+def waves_build_dir(build_dir: Path) -> Path:
+    """Traced builds go beside the plain ones (``<simulator>-waves``), so that neither
+    invalidates the other's cache."""
+    return build_dir.with_name(build_dir.name + "-waves") if waves_requested() else build_dir
 
 
 def available(simulator: str) -> tuple[bool, str]:
@@ -40,10 +57,12 @@ def available(simulator: str) -> tuple[bool, str]:
     raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
 
 
-def _hdl(config: CoreConfig, root: Path) -> Path:
+def _hdl(config: CoreConfig, root: Path, *, probes: bool = False) -> Path:
     """The configuration's Verilog, generated unless an up-to-date copy exists. Marks the
-    configuration's directory as used; the cache keeps the most recently used ones."""
-    return generate_cached(config, config_dir(root, config.name) / "hdl")
+    configuration's directory as used; the cache keeps the most recently used ones.
+    ``probes``: the simulation build with probe ports (:mod:`hw.probes`), in ``hdl-probes``."""
+    name = "hdl-probes" if probes else "hdl"
+    return generate_cached(config, config_dir(root, config.name) / name, probes=probes)
 
 
 def build(config: CoreConfig, simulator: str, *, root: Path = ROOT):
@@ -56,10 +75,12 @@ def build(config: CoreConfig, simulator: str, *, root: Path = ROOT):
     if simulator == "verilator":
         os.environ.update(verilator_env())
     runner = get_runner(simulator)
-    build_dir = Path(root) / config.name / simulator
+    build_dir = waves_build_dir(Path(root) / config.name / simulator)
     args = []
     if simulator == "verilator":
         args = [str(LINT_WAIVERS), "-O2", "-Wno-fatal"]
+        if waves_requested():
+            args.append("--trace-fst")  # after the runner's --trace: FST, not a VCD of GBs
     with build_lock(Path(root) / config.name):
         hdl = _hdl(config, Path(root))
         runner.build(
@@ -160,10 +181,23 @@ def run_vectors(
         log_file=test_dir / "sim.log",
     )
     tests, failed = get_results(results)
+    waves = None
+    if waves_requested():
+        from .waves import write_ports_gtkw
+
+        icarus = build_dir / f"{toplevel}.fst"
+        if icarus.exists():
+            icarus.replace(test_dir / icarus.name)
+        for name in (f"{toplevel}.fst", "dump.vcd", "dump.fst"):
+            if (test_dir / name).exists():
+                waves = test_dir / name
+                write_ports_gtkw(waves, toplevel)
+                break
     return {
         "tests": tests,
         "failed": failed,
         "results_xml": str(results),
         "log": str(test_dir / "sim.log"),
         "timing": json.loads(timing.read_text()) if timing.exists() else None,
+        "waves": None if waves is None else str(waves),
     }

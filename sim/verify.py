@@ -4,17 +4,65 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from hw.plan.config import CoreConfig
 from lst.data import load_mnist
+from lst.errors import ConfigError
 from quant.golden import GoldenModel
 from quant.quantize import quantize_checkpoint
 
+from .divergence import first_divergences
 from .rtl_model import RTLModel
+from .waves import check_waves_request, fst_available, write_gtkw
 
-__all__ = ["verify"]
+__all__ = ["DIFF_CHUNK", "TRACE_IMAGES", "trace_failure", "verify"]
+
+#: ``--waves`` traces at most this many images (a 28-lane image is about 1.3 MB of FST).
+TRACE_IMAGES = 100
+#: Images per harness run with ``--diff`` (the probe records of 500 images: about 60 MB).
+DIFF_CHUNK = 500
+
+
+def _model(config: CoreConfig, words, **kwargs) -> RTLModel:
+    model = RTLModel(config, **kwargs)
+    if words is not None:
+        model.load(words)
+    return model
+
+
+def trace_failure(
+    config: CoreConfig, qm, words, images, index: int, waves_dir, *, gap=0.0, stall=0.0, seed=1
+) -> dict:
+    """Run image ``index`` alone on the trace build (FST, else VCD where the FST writer
+    cannot be built) with the same flow control; return where its trace went and its
+    first divergence (``None`` when the image alone matches the golden model)."""
+    waves_dir = Path(waves_dir)
+    waves_dir.mkdir(parents=True, exist_ok=True)
+    fmt = "fst" if fst_available()[0] else "vcd"
+    model = _model(config, words, trace=fmt)
+    path = waves_dir / f"{config.name}-image{index}.{fmt}"
+    tmp = path.with_name(f".{path.name}.part.{fmt}")
+    one = images[index : index + 1]
+    try:
+        r = model(one, gap=gap, stall=stall, seed=seed, probe=True, trace_file=tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(path)
+    g = GoldenModel(qm)(one, intermediates=True)
+    found = first_divergences(
+        config, qm, model.manifest, model.probe_data, g, r.logits, offset=index
+    )
+    return {
+        "image": index,
+        "trace": str(path),
+        "gtkw": str(write_gtkw(path, config, model.manifest)),
+        "reproduced": bool((r.logits != g.logits).any()),
+        "divergence": found[0].to_dict() if found else None,
+    }
 
 
 def verify(
@@ -29,6 +77,11 @@ def verify(
     progress=True,
     load=None,
     qmodel=None,
+    diff=False,
+    waves=None,
+    trace_images=TRACE_IMAGES,
+    waves_dir="build/waves",
+    on_failure=True,
 ) -> dict:
     """Stream the test set through the Verilator-built core; compare with the golden model.
 
@@ -41,17 +94,28 @@ def verify(
     that model's, and the port's CRC-32 must equal its digest. ``qmodel``: the
     configuration's quantized model when the caller has it (``lst verify`` passes
     :func:`hw.request.prepare`'s), else quantized here.
+
+    Debugging (``docs/debugging.md``): ``diff`` runs the probe build and compares every
+    stage of every image with the golden model's intermediates (:mod:`sim.divergence`);
+    ``waves`` (a ``.fst`` or ``.vcd`` path) writes a trace of the first ``trace_images``
+    images, with a GTKWave save file beside it. ``on_failure``: when an image's result
+    differs, the first such image runs again alone on the trace build, its trace goes to
+    ``waves_dir`` and its first divergence is reported (``failure``).
     """
     from tqdm import tqdm
 
+    fmt = None
+    if waves is not None:
+        try:
+            waves, fmt = check_waves_request(waves)
+        except ValueError as e:
+            raise ConfigError(f"--waves {e}") from None
     test = load_mnist("test", data_dir, limit=limit)
     qm = qmodel
     if qm is None:
         qm = quantize_checkpoint(config.checkpoint_path(), config.format, model=config.model)
     loadable = config.weights == "loadable"
     if loadable and load is not None:
-        from pathlib import Path
-
         from quant.quantize import QuantizedLST
 
         path = Path(load)
@@ -60,20 +124,27 @@ def verify(
         else:
             qm = quantize_checkpoint(path, config.format, model=config.model)
     elif load is not None:
-        from lst.errors import ConfigError
-
         raise ConfigError(f"--load {load}: the core's weights are baked; add --weights loadable")
     t0 = time.time()
     golden = GoldenModel(qm)(test.images)
     t_golden = time.time() - t0
     t0 = time.time()
-    rtl = RTLModel(config)
+    words = None
     if loadable:
         from hw.plan.load_image import load_image, words_crc
 
         words = load_image(config, qm)
-        rtl.load(words)
+    rtl = _model(config, words, probes=diff)
+    traced = None
+    if fmt:
+        try:
+            traced = _model(config, words, trace=fmt)
+        except RuntimeError as e:
+            raise ConfigError(f"--waves {waves}: {e}") from None
     t_build = time.time() - t0
+    if diff:
+        chunk = min(chunk, DIFF_CHUNK)
+    divergences, diverging = [], 0
     t0 = time.time()
     logits, classes, intervals, latency = [], [], [], None
     bar = tqdm(
@@ -83,12 +154,38 @@ def verify(
         file=sys.stderr,
         disable=not progress,
     )
+    trace_info = None
     for start in range(0, len(test), chunk):
-        r = rtl(test.images[start : start + chunk], gap=gap, stall=stall, seed=seed + start)
+        images = test.images[start : start + chunk]
+        model, extra = rtl, {"probe": diff}
+        if traced is not None and start == 0:
+            traced_n = min(trace_images, len(images))
+            tmp = waves.with_name(f".{waves.name}.part{waves.suffix}")
+            model, extra = traced, {"probe": diff, "trace_file": tmp, "trace_images": traced_n}
+            try:
+                r = model(images, gap=gap, stall=stall, seed=seed + start, **extra)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            tmp.replace(waves)
+            trace_info = {
+                "file": str(waves),
+                "images": traced_n,
+                "gtkw": str(write_gtkw(waves, config, traced.manifest)),
+            }
+        else:
+            r = model(images, gap=gap, stall=stall, seed=seed + start, **extra)
+        if diff:
+            g = GoldenModel(qm)(images, intermediates=True)
+            found = first_divergences(
+                config, qm, model.manifest, model.probe_data, g, r.logits, offset=start
+            )
+            diverging += len(found)
+            divergences += found[: max(0, 10 - len(divergences))]
         logits.append(r.logits)
         classes.append(r.classes)
-        intervals.append(rtl.timing.intervals)
-        latency = rtl.timing.latency if latency is None else latency
+        intervals.append(model.timing.intervals)
+        latency = model.timing.latency if latency is None else latency
         bar.update(len(r.classes))
     bar.close()
     t_rtl = time.time() - t0
@@ -96,9 +193,14 @@ def verify(
     classes = np.concatenate(classes)
     intervals = np.concatenate(intervals)
     bad = np.flatnonzero((logits != golden.logits).any(axis=1))
+    failure = None
+    if len(bad) and on_failure:
+        failure = trace_failure(
+            config, qm, words, test.images, int(bad[0]), waves_dir, gap=gap, stall=stall, seed=seed
+        )
     load_info = None
     if loadable:
-        rep = rtl.load_report
+        rep = rtl.load_report or traced.load_report  # one chunk: only the traced run
         load_info = {
             "source": str(load or config.checkpoint),
             "words": len(words),
@@ -127,6 +229,15 @@ def verify(
         "rtl_accuracy": round(100.0 * float(np.mean(classes == test.labels)), 4),
         "golden_accuracy": round(100.0 * float(np.mean(golden.classes == test.labels)), 4),
         "flow_control": {"gap": gap, "stall": stall, "seed": seed},
+        "diff": {
+            "images": len(test),
+            "diverging_images": diverging,
+            "first": [d.to_dict() for d in divergences],
+        }
+        if diff
+        else None,
+        "trace": trace_info,
+        "failure": failure,
         "latency_cycles": latency,
         "initiation_interval_cycles": sorted(set(intervals.tolist()))
         if gap == stall == 0

@@ -71,7 +71,7 @@ def test_the_runner_stamps_the_configuration_directory(tmp_path, monkeypatch):
     from sim import runner
 
     calls = []
-    monkeypatch.setattr(runner, "generate_cached", lambda cfg, out: calls.append(out) or out)
+    monkeypatch.setattr(runner, "generate_cached", lambda cfg, out, **_: calls.append(out) or out)
     cfg = CoreConfig(lanes=28)
     hdl = runner._hdl(cfg, tmp_path)
     assert hdl == tmp_path / cfg.name / "hdl" and calls == [hdl]

@@ -55,6 +55,9 @@ module tb;
         .led_0__io(led[0]), .led_1__io(led[1]), .led_2__io(led[2]), .led_3__io(led[3]),
         .rgb_led_0__r__io(r), .rgb_led_0__g__io(g), .rgb_led_0__b__io(b));
     integer green = 0, red = 0, cycles = 0;
+`ifdef LST_WAVES
+    initial begin $dumpfile("selftest.fst"); $dumpvars(0, tb); end
+`endif
     always @(posedge clk) begin
         cycles = cycles + 1;
         if (g === 1'b1) green = green + 1;
@@ -68,6 +71,9 @@ endmodule
 """
 
 
+SOURCES = ("primitives.v", "top.v", "tb.v")
+
+
 @pytest.fixture(scope="module")
 def verilog(tmp_path_factory):
     out = tmp_path_factory.mktemp("rtl") / "plan"
@@ -76,24 +82,47 @@ def verilog(tmp_path_factory):
     return settle_at_time_zero((out / f"{TOP}.v").read_text())
 
 
-def _simulate(text: str, work) -> dict:
+def _simulate(text: str, work, name: str) -> dict:
+    """Build and run the bench in ``work``; with ``$WAVES`` set (``make test WAVES=1``) in
+    ``sim_build/selftest-waves/<name>/`` instead, where it leaves ``selftest.fst`` and a
+    GTKWave save file."""
+    from sim.runner import ROOT, waves_requested
+
+    waves = waves_requested()
+    if waves:
+        work = ROOT / "selftest-waves" / name
+        work.mkdir(parents=True, exist_ok=True)
     (work / "top.v").write_text(text)
     (work / "primitives.v").write_text(PRIMITIVES)
     (work / "tb.v").write_text(BENCH)
     subprocess.run(
-        ["iverilog", "-g2005", "-o", "sim", "primitives.v", "top.v", "tb.v"],
+        [
+            "iverilog",
+            "-g2005",
+            *(["-DLST_WAVES"] if waves else []),
+            "-o",
+            "sim",
+            "primitives.v",
+            "top.v",
+            "tb.v",
+        ],
         cwd=work,
         check=True,
         capture_output=True,
     )
-    r = subprocess.run(["vvp", "-n", "sim"], cwd=work, capture_output=True, text=True, check=True)
+    run = ["vvp", "-n", "sim", *(["-fst"] if waves else [])]
+    r = subprocess.run(run, cwd=work, capture_output=True, text=True, check=True)
+    if waves:
+        from sim.waves import write_ports_gtkw
+
+        write_ports_gtkw(work / "selftest.fst", "dut")
     m = re.search(r"RESULT green=(\d+) red=(\d+) led=([01]{4})", r.stdout)
     assert m, r.stdout
     return {"green": int(m[1]), "red": int(m[2]), "led": m[3]}
 
 
 def test_generated_top_passes(verilog, tmp_path):
-    seen = _simulate(verilog, tmp_path)
+    seen = _simulate(verilog, tmp_path, "passes")
     assert seen["green"] > 0 and seen["red"] == 0
     # LD3 mismatch off, LD2 stall off, LD1 all images checked (LD0 is the heartbeat).
     assert seen["led"][:3] == "001"
@@ -105,6 +134,6 @@ def test_generated_top_reports_a_corrupted_expected_word(verilog, tmp_path):
     m = pattern.search(verilog)
     assert m
     flipped = f"{int(m[2], 16) ^ 1:08x}"
-    seen = _simulate(pattern.sub(lambda _: m[1] + flipped + ";", verilog), tmp_path)
+    seen = _simulate(pattern.sub(lambda _: m[1] + flipped + ";", verilog), tmp_path, "corrupted")
     assert seen["red"] > 0
     assert seen["led"][0] == "1"  # LD3: mismatch, latched

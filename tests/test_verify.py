@@ -40,7 +40,7 @@ def fake_rtl(wrong_image: np.ndarray | None = None, *, cls: str = "other", delta
             self.ii = config.initiation_interval
             self.timing = None
 
-        def __call__(self, images, *, gap=0.0, stall=0.0, seed=1, max_cycles=None):
+        def __call__(self, images, *, gap=0.0, stall=0.0, seed=1, max_cycles=None, probe=False):
             r = self.golden(images)
             logits, classes = r.logits.copy(), r.classes.copy()
             FakeRTL.calls.append(len(images))
@@ -69,7 +69,26 @@ def data(fake_mnist):
     return fake_mnist, load_mnist("test", fake_mnist, limit=7).images
 
 
-def test_exact_model_has_no_mismatches(monkeypatch, data):
+@pytest.fixture
+def failures(monkeypatch):
+    """The failure path without a simulator: which image it was asked to trace."""
+    calls = []
+
+    def trace_failure(config, qm, words, images, index, waves_dir, **flow):
+        calls.append(index)
+        return {
+            "image": index,
+            "trace": f"{waves_dir}/{config.name}-image{index}.fst",
+            "gtkw": "",
+            "reproduced": True,
+            "divergence": {"text": f"image {index}: first divergence in logits"},
+        }
+
+    monkeypatch.setattr(sim.verify, "trace_failure", trace_failure)
+    return calls
+
+
+def test_exact_model_has_no_mismatches(monkeypatch, data, failures):
     data_dir, _ = data
     fake = fake_rtl()
     monkeypatch.setattr(sim.verify, "RTLModel", fake)
@@ -79,21 +98,23 @@ def test_exact_model_has_no_mismatches(monkeypatch, data):
     assert r["first_mismatches"] == []
     assert r["rtl_accuracy"] == r["golden_accuracy"]
     assert r["initiation_interval_cycles"] == [CONFIG.initiation_interval]
+    assert failures == [] and r["failure"] is None
 
 
 @pytest.mark.parametrize("index", [0, 4, 6])  # first chunk, a later chunk, the last image
 @pytest.mark.parametrize("cls", ["other", "winner"])
-def test_one_wrong_logit_is_a_mismatch(monkeypatch, data, index, cls):
+def test_one_wrong_logit_is_a_mismatch(monkeypatch, data, failures, index, cls):
     data_dir, images = data
     monkeypatch.setattr(sim.verify, "RTLModel", fake_rtl(images[index], cls=cls))
     r = sim.verify.verify(CONFIG, data_dir=data_dir, limit=7, chunk=3, progress=False)
     assert r["mismatches"] == 1
     assert r["first_mismatches"] == [index]
     assert r["class_mismatches"] == (1 if cls == "winner" else 0)
+    assert failures == [index] and r["failure"]["image"] == index
 
 
 @pytest.mark.parametrize("delta", [1, -1, 1 << 20])
-def test_cli_exit_code(monkeypatch, capsys, data, delta):
+def test_cli_exit_code(monkeypatch, capsys, data, failures, delta):
     """``lst verify`` exits 2 with one line naming the image; 0 when all agree."""
     data_dir, images = data
     args = ["verify", "--limit", "7", "--data-dir", str(data_dir)]
@@ -106,6 +127,7 @@ def test_cli_exit_code(monkeypatch, capsys, data, delta):
     errors = [s for s in err if s.startswith("lst: error:")]
     assert len(errors) == 1 and err[-1] == errors[0], err  # one error line, the last
     assert "1 " in errors[0] and "[5]" in errors[0], errors
+    assert "image 5 alone: trace build/waves/lst1_l28_p1_q5_7-image5.fst" in errors[0]
 
 
 @pytest.mark.slow  # a Verilator build of the harness (1-2 minutes); CI also runs verify-full
@@ -127,3 +149,37 @@ def test_rtl_model_matches_golden():
     assert set(rtl.timing.intervals.tolist()) == {CONFIG.initiation_interval}
     got = rtl(images[::-1], gap=0.3, stall=0.6, seed=5)
     assert got.logits.tolist() == want.logits[::-1].tolist()
+
+
+def test_failure_traces_the_first_mismatching_image(monkeypatch, tmp_path, mnist, capsys):
+    """A weight changed through the load port (``W1[5, 10]`` of the 28-lane core): ``lst
+    verify`` re-runs the first mismatching image alone with tracing and names, in its one
+    error line, the trace and the stage, column and lane where the fault enters."""
+    import hw.plan.load_image
+    from sim.runner import available
+
+    ok, why = available("verilator")
+    if not ok:
+        pytest.skip(why)
+    correct = hw.plan.load_image.load_image
+
+    def faulty(config, qm):
+        words = correct(config, qm).copy()
+        words[10 * config.lanes + 5] = np.uint32(
+            (int(np.int32(words[10 * config.lanes + 5])) + 64) & 0xFFFFFFFF
+        )
+        return words
+
+    monkeypatch.setattr(hw.plan.load_image, "load_image", faulty)
+    args = ["verify", "--weights", "loadable", "--limit", "3", "--data-dir", str(mnist)]
+    assert main([*args, "--waves-dir", str(tmp_path)]) == 2
+    cap = capsys.readouterr()
+    err = [s for s in cap.err.splitlines() if s.startswith("lst: error:")]
+    assert len(err) == 1
+    name = CoreConfig(lanes=28, weights="loadable").name
+    trace = tmp_path / f"{name}-image0.fst"
+    assert f"image 0 alone: trace {trace}" in err[0], err
+    assert "first divergence in blocks.0.row.acc" in err[0], err
+    assert "column 5, lane 5" in err[0], err
+    assert trace.stat().st_size > 0 and (tmp_path / f"{name}-image0.fst.gtkw").exists()
+    assert not list(tmp_path.glob(".*part*"))

@@ -59,16 +59,24 @@ class ScheduleModel:
             y[i, cc * c.groups + s] = self._activation(acc + brom[2 * N * b + N + i], stage)
         return y
 
-    def _output_pass(self, f, wrom):
+    def output_rounds(self, features, wrom=None) -> list[tuple[int, np.ndarray]]:
+        """The output layer's rounds for one image's ``features`` (28×28): ``(round,
+        lane sums)`` in the order the lanes finish them, without the output biases; lane
+        ``l`` of round ``r`` adds into class ``schedule.out_lane_class(r)[l]`` (−1: none)."""
         c, sch = self.cfg, self.schedule
+        wrom = self.roms.weight_rom() if wrom is None else wrom
         ops = sch.output_ops()
         part = sch.out_lane_partition()
         taps = ops.col[:, part] * N + ops.row[:, part]
+        f = np.asarray(features, dtype=np.int64)
         fflat = np.concatenate([f.T.ravel(), np.zeros(c.partitions, np.int64)])  # t' order
         prod = wrom[ops.w_addr] * fflat[np.minimum(taps, N * N)]
+        return [(int(blk[0]), acc) for blk, acc in _dot_products(ops, prod)]
+
+    def _output_pass(self, f, wrom):
         out = np.zeros(CLASSES, dtype=np.int64)
-        for blk, acc in _dot_products(ops, prod):
-            cls = sch.out_lane_class(int(blk[0]))
+        for rnd, acc in self.output_rounds(f, wrom):
+            cls = self.schedule.out_lane_class(rnd)
             for lane in np.flatnonzero(cls >= 0):
                 out[cls[lane]] += acc[lane]
         return out + self.roms.output_biases()
