@@ -183,3 +183,37 @@ def test_failure_traces_the_first_mismatching_image(monkeypatch, tmp_path, mnist
     assert "column 5, lane 5" in err[0], err
     assert trace.stat().st_size > 0 and (tmp_path / f"{name}-image0.fst.gtkw").exists()
     assert not list(tmp_path.glob(".*part*"))
+
+
+def test_diff_names_the_fault_on_the_command_line(monkeypatch, tmp_path, mnist, capsys):
+    """``lst verify --diff`` with one tanh table entry changed: the stage-by-stage line on
+    stdout, the first divergence (a stage after tanh, never an accumulator) in the one
+    error line."""
+    import re
+
+    import hw.plan.load_image
+    from sim.runner import available
+
+    ok, why = available("verilator")
+    if not ok:
+        pytest.skip(why)
+    correct = hw.plan.load_image.load_image
+
+    def faulty(config, qm):  # the tanh table's entry for input 0: used by every image
+        words = correct(config, qm).copy()
+        entry = len(words) - len(qm.config.tanh_table)  # address 0 = input code 0
+        words[entry] = np.uint32((int(np.int32(words[entry])) + 1) & 0xFFFFFFFF)
+        return words
+
+    monkeypatch.setattr(hw.plan.load_image, "load_image", faulty)
+    args = ["verify", "--weights", "loadable", "--limit", "2", "--data-dir", str(mnist), "--diff"]
+    after_tanh = (
+        r"first divergence in blocks\.\d\.(row|col) \(block \d, (row|column) pass after tanh\)"
+    )
+    assert main([*args, "--waves-dir", str(tmp_path)]) == 2
+    cap = capsys.readouterr()
+    err = [s for s in cap.err.splitlines() if s.startswith("lst: error:")]
+    assert len(err) == 1 and re.search(after_tanh, err[0]), err
+    line = next(s for s in cap.out.splitlines() if s.startswith("stage by stage:"))
+    assert re.match(r"stage by stage: [12] of 2 image\(s\) diverge; first: image 0: ", line)
+    assert re.search(after_tanh, line), line

@@ -36,7 +36,7 @@ def gtkw_signals(path) -> list[str]:
     """The signal names a GTKWave save file shows (aliases and bit ranges dropped)."""
     names = []
     for line in path.read_text().splitlines():
-        m = re.match(r"^(?:\+\{[^}]*\} )?(TOP\.[^\s\[]+)", line)
+        m = re.match(r"^(?:\+\{[^}]*\} )?([A-Za-z_][\w$.]*)(\[\d+:\d+\])?$", line)
         if m:
             names.append(m.group(1))
     return names
@@ -180,3 +180,50 @@ def test_sequencer_states_follow_the_fsm():
     assert {"ROW", "COLUMN", "OUTPUT", "WAIT"} <= set(states.values())
     assert sorted(states) == list(range(len(states)))
     assert np.unique(list(states.values())).size == len(states)
+
+
+@pytest.mark.parametrize(
+    ("value", "want"), [("", False), ("0", False), ("1", True), ("yes", True), ("off", False)]
+)
+def test_waves_requested(monkeypatch, value, want):
+    from sim.runner import waves_build_dir, waves_requested
+
+    monkeypatch.setenv("WAVES", value)
+    assert waves_requested() is want
+    from pathlib import Path
+
+    assert waves_build_dir(Path("a/icarus")) == Path("a/icarus-waves" if want else "a/icarus")
+
+
+def test_waves_request_must_be_a_boolean(monkeypatch):
+    from sim.runner import waves_requested
+
+    monkeypatch.setenv("WAVES", "maybe")
+    with pytest.raises(ValueError, match="use WAVES=1"):
+        waves_requested()
+
+
+def test_cocotb_run_with_waves(monkeypatch, tmp_path, mnist_test):
+    """``WAVES=1`` (``make test WAVES=1``): the cocotb run of the core on Icarus builds
+    in its own directory and leaves its trace, with a save file, in its run directory."""
+    import shutil
+
+    import pywellen
+
+    from sim.runner import run_cocotb
+
+    if shutil.which("iverilog") is None:
+        pytest.skip("Icarus Verilog not installed (Debian: apt-get install iverilog)")
+    monkeypatch.setenv("WAVES", "1")
+    r = run_cocotb(
+        CONFIG, "icarus", mnist_test.images[:1], testcase="test_back_to_back", root=tmp_path
+    )
+    assert r["failed"] == 0
+    trace = tmp_path / CONFIG.name / "icarus-waves" / "run-test_back_to_back" / "lst_core.fst"
+    assert r["waves"] == str(trace) and trace.exists()
+    shown = gtkw_signals(trace.with_name("lst_core.fst.gtkw"))
+    found = {v.full_name for v in pywellen.Waveform(str(trace)).all_vars()}
+    assert {"lst_core.pixels__valid", "lst_core.result__payload", "lst_core.seq.fsm_state"} <= set(
+        shown
+    )
+    assert set(shown) <= found
