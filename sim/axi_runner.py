@@ -18,7 +18,7 @@ from quant.golden import GoldenModel
 from quant.quantize import quantize_checkpoint
 
 from .build_cache import build_lock, config_dir
-from .runner import ROOT, available, run_vectors, waves_build_dir
+from .runner import ROOT, available, run_vectors, waves_build_dir, waves_on, waves_requested
 
 __all__ = ["build", "run_axi_cocotb"]
 
@@ -59,8 +59,9 @@ def run_axi_cocotb(
 ) -> dict:
     """Run ``test_module`` against the golden model's outputs for ``images``.
 
-    Returns ``{"tests", "failed", "results_xml", "log", "timing"}``; ``timing`` is what the
-    testbench wrote to ``$LST_SIM_TIMING`` (or None).
+    Returns ``{"tests", "failed", "results_xml", "log", "timing", "waves"}``; ``timing`` is
+    what the testbench wrote to ``$LST_SIM_TIMING`` (or None); a run with a failure is
+    run again with waveforms on, and ``waves`` is that re-run's trace.
     """
     from boards.zynq.generate import TOP
 
@@ -73,7 +74,7 @@ def run_axi_cocotb(
         "manifest": str(build_dir.parent / "hdl" / f"{TOP}.json"),
         **(extra or {}),
     }
-    return run_vectors(
+    result = run_vectors(
         runner,
         build_dir,
         test_module=test_module,
@@ -86,3 +87,16 @@ def run_axi_cocotb(
         seed=seed,
         timescale=("1ns", "1ps"),
     )
+    if result["failed"] and not waves_requested():  # the failing run again, traced
+        with waves_on():
+            again = run_axi_cocotb(
+                config,
+                images,
+                test_module=test_module,
+                testcase=testcase,
+                root=root,
+                seed=seed,
+                extra=extra,
+            )
+        result["waves"] = again["waves"]
+    return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,16 @@ from quant.quantize import quantize_checkpoint
 
 from .build_cache import build_lock, config_dir
 
-__all__ = ["SIMULATORS", "available", "build", "run_cocotb", "run_vectors", "waves_requested"]
+__all__ = [
+    "SIMULATORS",
+    "available",
+    "build",
+    "run_cocotb",
+    "run_vectors",
+    "waves_build_dir",
+    "waves_on",
+    "waves_requested",
+]
 
 SIMULATORS = ("verilator", "icarus")
 ROOT = Path(__file__).resolve().parent.parent / "sim_build"
@@ -36,6 +46,20 @@ def waves_requested() -> bool:
     if value in ("1", "yes", "y", "on", "true", "enable"):
         return True
     raise ValueError(f"WAVES={os.environ['WAVES']!r}: use WAVES=1 (or 0)")
+
+
+@contextmanager
+def waves_on():
+    """``$WAVES`` set to 1 inside the block (a failed run's traced re-run)."""
+    old = os.environ.get("WAVES")
+    os.environ["WAVES"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["WAVES"]
+        else:
+            os.environ["WAVES"] = old
 
 
 def waves_build_dir(build_dir: Path) -> Path:
@@ -105,8 +129,10 @@ def run_cocotb(
 ) -> dict:
     """Run ``sim.core_tb`` against the golden model's outputs for ``images``.
 
-    Returns ``{"tests", "failed", "results_xml", "timing"}``; ``timing`` holds the
-    latency and intervals measured by ``test_back_to_back`` when it ran.
+    Returns ``{"tests", "failed", "results_xml", "log", "timing", "waves"}``; ``timing``
+    holds the latency and intervals measured by ``test_back_to_back`` when it ran. A run
+    with a failure is run again with waveforms on (:func:`waves_on`): ``waves`` is then
+    the trace of that re-run, for the failure message.
     """
     runner, build_dir, manifest = build(config, simulator, root=root)
     qm = quantize_checkpoint(config.checkpoint_path(), config.format, model=config.model)
@@ -116,7 +142,7 @@ def run_cocotb(
         "lanes": config.lanes,
         "logit_width": manifest["result_payload"]["logit_width"],
     }
-    return run_vectors(
+    result = run_vectors(
         runner,
         build_dir,
         test_module="sim.core_tb",
@@ -128,6 +154,11 @@ def run_cocotb(
         seed=seed,
         timescale=("1ns", "1ps") if simulator == "icarus" else None,
     )
+    if result["failed"] and not waves_requested():
+        with waves_on():
+            again = run_cocotb(config, simulator, images, testcase=testcase, root=root, seed=seed)
+        result["waves"] = again["waves"]
+    return result
 
 
 def run_vectors(
@@ -169,17 +200,27 @@ def run_vectors(
     )
     timing = test_dir / "timing.json"
     timing.unlink(missing_ok=True)
-    results = runner.test(
-        test_module=test_module,
-        hdl_toplevel=toplevel,
-        testcase=testcase,
-        build_dir=build_dir,
-        test_dir=test_dir,
-        extra_env={"LST_SIM_VECTORS": str(vectors), "LST_SIM_TIMING": str(timing)},
-        seed=seed,
-        timescale=timescale,
-        log_file=test_dir / "sim.log",
-    )
+    for old in test_dir.glob("*.xml"):
+        old.unlink()
+    try:
+        results = runner.test(
+            test_module=test_module,
+            hdl_toplevel=toplevel,
+            testcase=testcase,
+            build_dir=build_dir,
+            test_dir=test_dir,
+            extra_env={"LST_SIM_VECTORS": str(vectors), "LST_SIM_TIMING": str(timing)},
+            seed=seed,
+            timescale=timescale,
+            log_file=test_dir / "sim.log",
+        )
+    except SystemExit:
+        # Under pytest the runner exits when a test fails; its results file says which,
+        # and the caller reports them (with a traced re-run). No results: a crash.
+        written = list(test_dir.glob("*.xml"))
+        if not written:
+            raise
+        results = written[0]
     tests, failed = get_results(results)
     waves = None
     if waves_requested():

@@ -18,7 +18,7 @@ from .divergence import first_divergences
 from .rtl_model import RTLModel
 from .waves import check_waves_request, fst_available, write_gtkw
 
-__all__ = ["DIFF_CHUNK", "TRACE_IMAGES", "trace_failure", "verify"]
+__all__ = ["DIFF_CHUNK", "TRACE_IMAGES", "mismatch_report", "trace_failure", "verify"]
 
 #: ``--waves`` traces at most this many images (a 28-lane image is about 1.3 MB of FST).
 TRACE_IMAGES = 100
@@ -31,6 +31,21 @@ def _model(config: CoreConfig, words, **kwargs) -> RTLModel:
     if words is not None:
         model.load(words)
     return model
+
+
+def mismatch_report(
+    config: CoreConfig, qm, images, logits, *, words=None, waves_dir="build/waves"
+) -> str:
+    """For a bit-exact test's failure message: which images differ from the golden model,
+    and the first one's trace and first divergence (:func:`trace_failure`). Costs nothing
+    unless called, i.e. unless the assertion fails."""
+    want = GoldenModel(qm)(images).logits
+    bad = np.flatnonzero((np.asarray(logits) != want).any(axis=1))
+    if not len(bad):
+        return "the logits agree with the golden model"
+    f = trace_failure(config, qm, words, images, int(bad[0]), waves_dir)
+    div = f["divergence"]["text"] if f["divergence"] else "alone it matches the golden model"
+    return f"images {bad[:10].tolist()} differ; image {f['image']} alone: trace {f['trace']}; {div}"
 
 
 def trace_failure(

@@ -164,7 +164,7 @@ def test_cocotb_registers_and_framing():
         images,
         testcase=["test_registers", "test_framing_smoke", "test_soft_reset_mid_frame"],
     )
-    assert r["tests"] == 3 and r["failed"] == 0, f"see {r['log']}"
+    assert r["tests"] == 3 and r["failed"] == 0, f"see {r['log']}; trace {r['waves']}"
 
 
 @pytest.mark.slow
@@ -177,7 +177,7 @@ def test_cocotb_all():
     cfg = wrapper_config(28)
     images = _images(4)
     r = run_axi_cocotb(cfg, images)
-    assert r["tests"] == 8 and r["failed"] == 0, f"see {r['log']}"
+    assert r["tests"] == 8 and r["failed"] == 0, f"see {r['log']}; trace {r['waves']}"
     t = r["timing"]
     assert t["images"] == len(images)
     assert cfg.initiation_interval <= t["cycles_per_image"] < cfg.initiation_interval * 1.1

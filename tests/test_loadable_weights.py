@@ -185,6 +185,7 @@ def test_rtl_harness_loads_second_model(second):
     the port's CRC is the model's digest and the results are its golden model's."""
     from sim.rtl_model import RTLModel
     from sim.runner import available
+    from sim.verify import mismatch_report
 
     ok, why = available("verilator")
     if not ok:
@@ -196,7 +197,10 @@ def test_rtl_harness_loads_second_model(second):
     images = _images(12)
     got = rtl(images)
     want = GoldenModel(second[1])(images)
-    assert np.array_equal(got.logits, want.logits) and np.array_equal(got.classes, want.classes)
+    assert np.array_equal(got.logits, want.logits), mismatch_report(
+        cfg, second[1], images, got.logits, words=words
+    )
+    assert np.array_equal(got.classes, want.classes)
     assert rtl.load_report == {
         "load_cycles": len(words),
         "load_count": len(words),

@@ -51,6 +51,6 @@ def test_cocotb_bit_exact(simulator, cfg, images):
         images = _icarus_subset(images)
     result = run_cocotb(cfg, simulator, images)
     assert result["tests"] == 6, result
-    assert result["failed"] == 0, f"see {result['log']}"
+    assert result["failed"] == 0, f"see {result['log']}; trace {result['waves']}"
     timing = result["timing"]
     assert set(timing["intervals"]) == {cfg.compute_cycles}, timing

@@ -30,5 +30,5 @@ def test_cocotb_models_bit_exact(cfg, request):
     images = np.concatenate([mnist, sample_images(seed=5, n=2)])
     result = run_cocotb(cfg, "verilator", images)
     assert result["tests"] >= 5, result
-    assert result["failed"] == 0, f"see {result['log']}"
+    assert result["failed"] == 0, f"see {result['log']}; trace {result['waves']}"
     assert set(result["timing"]["intervals"]) == {cfg.compute_cycles}, result["timing"]

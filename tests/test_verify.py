@@ -136,15 +136,19 @@ def test_rtl_model_matches_golden():
     input and refused output cycles; intervals measured at the ports."""
     from sim.rtl_model import RTLModel
     from sim.runner import available
+    from sim.verify import mismatch_report
 
     ok, why = available("verilator")
     if not ok:
         pytest.skip(why)
     images = sample_images(seed=21, n=2)
-    want = GoldenModel(quantize_checkpoint(CONFIG.checkpoint_path(), CONFIG.format))(images)
+    qm = quantize_checkpoint(CONFIG.checkpoint_path(), CONFIG.format)
+    want = GoldenModel(qm)(images)
     rtl = RTLModel(CONFIG)
     got = rtl(images)
-    assert got.logits.tolist() == want.logits.tolist()
+    assert got.logits.tolist() == want.logits.tolist(), mismatch_report(
+        CONFIG, qm, images, got.logits
+    )
     assert got.classes.tolist() == want.classes.tolist()
     assert set(rtl.timing.intervals.tolist()) == {CONFIG.initiation_interval}
     got = rtl(images[::-1], gap=0.3, stall=0.6, seed=5)
@@ -217,3 +221,26 @@ def test_diff_names_the_fault_on_the_command_line(monkeypatch, tmp_path, mnist, 
     line = next(s for s in cap.out.splitlines() if s.startswith("stage by stage:"))
     assert re.match(r"stage by stage: [12] of 2 image\(s\) diverge; first: image 0: ", line)
     assert re.search(after_tanh, line), line
+
+
+def test_mismatch_report_names_the_trace(monkeypatch, tmp_path, mnist_test):
+    """What a bit-exact test prints when it fails: the differing images, the first one's
+    trace and first divergence (here: the core's logits with one value changed)."""
+    from sim.runner import available
+    from sim.verify import mismatch_report
+
+    ok, why = available("verilator")
+    if not ok:
+        pytest.skip(why)
+    qm = quantize_checkpoint(CONFIG.checkpoint_path(), CONFIG.format)
+    images = mnist_test.images[:3]
+    logits = GoldenModel(qm)(images).logits
+    assert mismatch_report(CONFIG, qm, images, logits) == "the logits agree with the golden model"
+    logits[1, 4] += 1  # the RTL itself agrees: alone, image 1 matches
+    text = mismatch_report(CONFIG, qm, images, logits, waves_dir=tmp_path)
+    trace = tmp_path / f"{CONFIG.name}-image1.fst"
+    assert (
+        text
+        == f"images [1] differ; image 1 alone: trace {trace}; alone it matches the golden model"
+    )
+    assert trace.exists()

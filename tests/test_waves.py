@@ -227,3 +227,36 @@ def test_cocotb_run_with_waves(monkeypatch, tmp_path, mnist_test):
         shown
     )
     assert set(shown) <= found
+
+
+def test_failed_cocotb_run_is_traced(monkeypatch, tmp_path, mnist_test):
+    """A bit-exact cocotb test that fails is run again with waveforms on: its result
+    names the trace (the tests put it in their failure message); ``$WAVES`` is restored."""
+    import os
+    import shutil
+
+    import sim.runner
+    from sim.runner import run_cocotb
+
+    if shutil.which("iverilog") is None:
+        pytest.skip("Icarus Verilog not installed (Debian: apt-get install iverilog)")
+    real = sim.runner.GoldenModel
+
+    class OneLogitOff:  # the golden model with one logit changed: the bench must fail
+        def __init__(self, qm):
+            self.golden = real(qm)
+
+        def __call__(self, images):
+            r = self.golden(images)
+            r.logits[0, 3] += 1
+            return r
+
+    monkeypatch.setattr(sim.runner, "GoldenModel", OneLogitOff)
+    monkeypatch.delenv("WAVES", raising=False)
+    r = run_cocotb(
+        CONFIG, "icarus", mnist_test.images[:1], testcase="test_back_to_back", root=tmp_path
+    )
+    assert r["failed"] == 1
+    trace = tmp_path / CONFIG.name / "icarus-waves" / "run-test_back_to_back" / "lst_core.fst"
+    assert r["waves"] == str(trace) and trace.stat().st_size > 0
+    assert "WAVES" not in os.environ

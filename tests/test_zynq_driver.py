@@ -322,4 +322,4 @@ def test_driver_against_rtl():
     images = _images(6)
     r = run_axi_cocotb(wrapper_config(28), images, test_module="sim.driver_tb",
                        extra={"max_batch": 4})  # fmt: skip
-    assert r["tests"] == 1 and r["failed"] == 0, f"see {r['log']}"
+    assert r["tests"] == 1 and r["failed"] == 0, f"see {r['log']}; trace {r['waves']}"
