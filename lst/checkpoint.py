@@ -143,6 +143,13 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dic
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint")
+    try:  # safetensors reports an unreadable file as "No such file or directory"
+        with path.open("rb"):
+            pass
+    except PermissionError:
+        raise CheckpointError(
+            f"{path}: permission denied: the checkpoint exists but this user cannot read it"
+        ) from None
     if path.suffix in (".pth", ".pt"):
         return _load_pth(path)
     from safetensors import SafetensorError

@@ -252,7 +252,8 @@ def load_mnist(
     ------
     DataError
         With one line naming the directory when files are missing, or naming the file
-        and the problem when a file is malformed or image and label counts differ.
+        and the problem when a file is malformed, image and label counts differ, or it
+        holds no image.
     """
     if split not in FILES:
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
@@ -272,6 +273,8 @@ def load_mnist(
         raise DataError(
             f"{img_path}: {len(images)} images but {lbl_path.name} has {len(labels)} labels"
         )
+    if len(images) == 0:
+        raise DataError(f"{img_path}: the header says 0 images; nothing to evaluate")
     if labels.size and labels.max() > 9:
         raise DataError(f"{lbl_path}: label {int(labels.max())} out of range 0..9")
     split_data = MnistSplit(images, labels)

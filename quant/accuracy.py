@@ -17,7 +17,7 @@ from lst.outputs import check_files, write_files
 from .contract import FixedConfig
 from .fixed import FixedFormat
 from .golden import GoldenModel
-from .quantize import auto_format, quantize_tensors, sha256_file
+from .quantize import auto_format, auto_width, quantize_tensors, sha256_file
 from .reference import float_forward
 
 __all__ = ["accuracy_report", "narrowest_within", "sweep"]
@@ -51,8 +51,8 @@ def accuracy_report(
     """
     path = Path(checkpoint) if checkpoint else default_checkpoint(model)
     arch, tensors, meta = load_lst_checkpoint(path, model)
-    if fmt.lower().startswith("auto"):
-        weight = auto_format(int(fmt[4:]), tensors, arch)
+    if auto_width(fmt) is not None:
+        weight = auto_format(auto_width(fmt), tensors, arch)
     else:
         weight = FixedFormat.parse(fmt)
     config = FixedConfig(weight, act_frac, tanh_frac, activation)

@@ -33,6 +33,7 @@ __all__ = [
     "QuantizationError",
     "QuantizedLST",
     "auto_format",
+    "auto_width",
     "quantize_checked",
     "quantize_checkpoint",
     "quantize_tensors",
@@ -161,6 +162,20 @@ class QuantizedLST:
         )
 
 
+def auto_width(fmt) -> int | None:
+    """The width of an ``autoN`` format request (``"auto8"`` -> 8), None for any other
+    format; a ``ConfigError`` naming ``--format`` for ``auto`` without a usable width."""
+    if not (isinstance(fmt, str) and fmt.lower().startswith("auto")):
+        return None
+    digits = fmt[4:]
+    if not digits.isdigit() or int(digits) < 2:
+        raise ConfigError(
+            f"--format {fmt!r}: auto needs a width of 2 or more bits, e.g. auto8 (the "
+            "format of that width with the fewest integer bits that holds every weight)"
+        )
+    return int(digits)
+
+
 def auto_format(width: int, tensors: dict[str, np.ndarray], arch: LSTArch) -> FixedFormat:
     """The ``width``-bit weight format with the fewest integer bits that holds every
     weight of the model without saturation (after the input fold). Chosen from the
@@ -242,11 +257,8 @@ def quantize_checkpoint(
     arch = get_arch(name)
     if isinstance(fmt, FixedConfig):
         config = fmt
-    elif isinstance(fmt, str) and fmt.lower().startswith("auto"):
-        try:
-            width = int(fmt[4:])
-        except ValueError:
-            raise ConfigError(f"bad format {fmt!r}: expected autoN, e.g. auto8") from None
+    elif auto_width(fmt) is not None:
+        width = auto_width(fmt)
         config = FixedConfig(weight=auto_format(width, check_tensors(path, arch, tensors), arch))
     else:
         config = FixedConfig.parse(fmt)

@@ -59,6 +59,39 @@ def test_rejects_garbage_and_missing(tmp_path):
         load_lst_checkpoint(tmp_path / "absent.safetensors")
 
 
+def test_unreadable_checkpoint_is_a_permission_problem(tmp_path, monkeypatch, capsys):
+    """A checkpoint this user cannot read (safetensors calls it "No such file or
+    directory"): one line saying permission denied. As root nothing is unreadable, so the
+    denial is simulated at ``Path.open``; as another user a mode-000 file is tried too."""
+    import os
+    from pathlib import Path
+
+    from lst.cli import main
+
+    path = tmp_path / "lst1.safetensors"
+    save_checkpoint(path, _tensors(), {"model": "lst1"})
+    if os.geteuid() != 0:
+        path.chmod(0)
+        with pytest.raises(CheckpointError, match="permission denied"):
+            load_lst_checkpoint(path)
+        path.chmod(0o644)
+    real_open = Path.open
+
+    def deny(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", deny)
+    with pytest.raises(CheckpointError, match="permission denied: the checkpoint exists"):
+        load_lst_checkpoint(path)
+    assert main(["info", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"lst: error: {path}: permission denied: the checkpoint exists but this user cannot read it"
+    ]
+
+
 def test_reference_pth_loaded_weights_only(tmp_path):
     """The authors' key names are mapped; only tensors are accepted (weights_only)."""
     t = _tensors("lst2")

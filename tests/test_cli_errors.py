@@ -335,3 +335,17 @@ def test_nan_never_reaches_checkpoint_metadata(tmp_path):
     with pytest.raises(CheckpointError, match=r"non-finite values \['test_accuracy'\]"):
         save_checkpoint(path, random_tensors(), {"model": "lst1", "test_accuracy": float("nan")})
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["auto", "auto1", "autox"])
+def test_auto_format_needs_a_width(ckpt, tmp_path, capsys, fmt):
+    """``--format auto`` without a width (a traceback before): one line naming --format."""
+    for args in (
+        ["accuracy", "--model", "lst1", "--checkpoint", ckpt, "--format", fmt],
+        ["quantize", "--checkpoint", ckpt, "--format", fmt, "--out", tmp_path / "q"],
+    ):
+        code, _out, err = run_main(capsys, *args)
+        lines = err.strip().splitlines()
+        assert code == 2 and len(lines) == 1, err
+        assert lines[0].startswith(f"lst: error: --format '{fmt}': auto needs a width"), lines
+    assert not (tmp_path / "q").exists()

@@ -120,6 +120,23 @@ def test_label_out_of_range(tmp_path):
         load_mnist("test", tmp_path)
 
 
+def test_zero_images_refused(tmp_path, capsys):
+    """A header that says 0 images: one line, exit 2 (it printed "nan % (0/0)" and exit 0)."""
+    from lst.cli import main
+
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((0, 28, 28), np.uint8))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.zeros(0, np.uint8))
+    with pytest.raises(DataError, match="the header says 0 images"):
+        load_mnist("test", tmp_path)
+    for cmd in (
+        ["evaluate", "--model", "lst1"],
+        ["accuracy", "--model", "lst1", "--format", "q5.7"],
+    ):
+        assert main([*cmd, "--data-dir", str(tmp_path)]) == 2
+        err = [s for s in capsys.readouterr().err.splitlines() if s.strip()]
+        assert len(err) == 1 and "the header says 0 images" in err[0], err
+
+
 @pytest.fixture
 def mirror(tmp_path, monkeypatch):
     """A local file:// mirror of four small files, with their checksums installed."""
