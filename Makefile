@@ -49,7 +49,7 @@ TRAIN_ARGS  := --epochs 300 --lr 2e-3 --weight-decay 1e-5 --batch-size 1000 --se
                --schedule constant --dropout 0.1 --threads 1
 TRAIN_FORCE  = $(if $(filter models models/ ./models ./models/,$(TRAIN_OUT)),--force)
 
-.PHONY: help install test test-slow verify-full verify-ci verilog vivado bitstream pnr pnr-all report targets formal lint format train clean
+.PHONY: help install test test-slow verify-full verify-ci verilog vivado bitstream pnr pnr-all report targets axi-timing formal lint format train clean
 
 help:
 	@echo "make install      create .venv and install the project with its dev extras"
@@ -65,6 +65,7 @@ help:
 	@echo "make report       area (Yosys, XC7Z010) and cycle report -> docs/performance.md"
 	@echo "make formal       prove the AXI wrapper's properties with SymbiYosys (docs/verification.md)"
 	@echo "make targets      the project's targets, met or not, from docs/performance.json (bench/targets.py)"
+	@echo "make axi-timing   images/s and latency through the AXI path, simulated (AXI_LANES=28,56,112; docs/board.md)"
 	@echo "make lint         ruff format --check and ruff check"
 	@echo "make train        retrain the shipped LST checkpoints into $(TRAIN_OUT)/ (long; TRAIN_OUT=models replaces them)"
 	@echo "make clean        remove $(BUILD)/, sim_build/ (simulator builds) and tool caches"
@@ -173,6 +174,12 @@ report: $(VENV)/.installed
 # Formal proofs (SymbiYosys, Yices): properties proven, checked to a bound, covered.
 formal: $(VENV)/.installed
 	$(PY) -m formal
+
+# Throughput and latency through the AXI path, in simulation (bench/axi_timing.py;
+# docs/board.md): the wrapper and core on Icarus, one image per packet at full rate.
+AXI_LANES ?= 28,56,112
+axi-timing: $(VENV)/.installed
+	$(PY) bench/axi_timing.py --lanes $(AXI_LANES)
 
 # The project's targets judged from the recorded report (bench/targets.py).
 targets: $(VENV)/.installed

@@ -13,6 +13,7 @@ import logging
 import os
 import random
 import warnings
+from pathlib import Path
 
 import cocotb
 import numpy as np
@@ -106,6 +107,8 @@ class AxiTB:
         for prefix in ("s_axis", "m_axis", "s_axi_ctrl"):  # one INFO line per access otherwise
             logging.getLogger(f"cocotb.{dut._name}.{prefix}").setLevel(logging.WARNING)
         self.beats_in = 0
+        self.beats_per_image = IMAGE_BYTES // (len(dut.s_axis_tdata) // 8)
+        self.first_beat_cycles = []  # cycle of each image's first accepted input beat
         self.tlast_cycles = []
         cocotb.start_soon(self._monitor())
 
@@ -117,6 +120,8 @@ class AxiTB:
             cycle += 1
             await ReadOnly()
             if int(dut.s_axis_tvalid.value) and int(dut.s_axis_tready.value):
+                if self.beats_in % self.beats_per_image == 0:
+                    self.first_beat_cycles.append(cycle)
                 self.beats_in += 1
             if (
                 int(dut.m_axis_tvalid.value)
@@ -184,6 +189,17 @@ def check(frames, vec, indices, sequences=None, label=""):
         want = vec["logits"][n].tolist()
         assert logits == want, f"{label} image {n}: logits {logits} != golden {want}"
         assert cls == int(vec["classes"][n]), f"{label} image {n}: class {cls} != golden"
+
+
+def record_timing(**fields):
+    """Add ``fields`` to the JSON file ``$LST_SIM_TIMING`` (each test its own keys)."""
+    out = os.environ.get("LST_SIM_TIMING")
+    if not out:
+        return
+    path = Path(out)
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data.update(fields)
+    path.write_text(json.dumps(data))
 
 
 async def start(dut, seed=1):
@@ -299,10 +315,34 @@ async def test_packet_full_rate(dut):
     per_image = busy / n
     dut._log.info("batch of %d: %d busy cycles, %.1f per image (II %d)", n, busy, per_image, ii)
     assert ii <= per_image <= ii + 1500 / n + 50, per_image  # first image's latency amortised
-    out = os.environ.get("LST_SIM_TIMING")
-    if out:
-        with open(out, "w") as f:
-            json.dump({"images": n, "busy_cycles": busy, "cycles_per_image": per_image}, f)
+    record_timing(images=n, busy_cycles=busy, cycles_per_image=per_image)
+
+
+@cocotb.test()
+async def test_axi_path_timing(dut):
+    """Throughput and latency through the AXI path as a DMA sees it: one image per packet
+    each way, the input always valid and the output always ready. Latency: from an
+    image's first accepted input beat to its result's TLAST; interval: between TLASTs."""
+    tb, vec = await start(dut, seed=5)
+    n = len(vec["images"])
+    await tb.write("IMAGES_PER_PACKET", 1)
+    cocotb.start_soon(tb.send_images(vec["images"], per_packet=1))
+    frames = await tb.recv_results(n)
+    check(frames, vec, range(n), sequences=list(range(n)))
+    first, last = tb.first_beat_cycles, tb.tlast_cycles
+    assert len(first) == n and len(last) == n, (len(first), len(last))
+    latency = [t - f for f, t in zip(first, last, strict=True)]
+    intervals = np.diff(last).tolist()
+    dut._log.info("latency %s cycles, TLAST intervals %s", latency, intervals)
+    record_timing(
+        axi_path={
+            "images": n,
+            "beats_per_image": tb.beats_per_image,
+            "latency_cycles": latency,
+            "tlast_intervals": intervals,
+            "batch_cycles": last[-1] - first[0],
+        }
+    )
 
 
 @cocotb.test()

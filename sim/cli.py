@@ -28,6 +28,9 @@ def cmd_verify(args):
             check_waves_request(args.waves)
         except ValueError as e:
             raise UserError(f"--waves {e}") from None
+    from lst.data import load_mnist
+
+    load_mnist("test", args.data_dir, limit=1)  # the images are there: before any build
     build = prepare_from_args(args, "simulation")
     config = build.config
     r = verify(

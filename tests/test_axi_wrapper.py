@@ -177,7 +177,29 @@ def test_cocotb_all():
     cfg = wrapper_config(28)
     images = _images(4)
     r = run_axi_cocotb(cfg, images)
-    assert r["tests"] == 8 and r["failed"] == 0, f"see {r['log']}; trace {r['waves']}"
+    assert r["tests"] == 9 and r["failed"] == 0, f"see {r['log']}; trace {r['waves']}"
     t = r["timing"]
     assert t["images"] == len(images)
     assert cfg.initiation_interval <= t["cycles_per_image"] < cfg.initiation_interval * 1.1
+
+
+@pytest.mark.slow
+def test_axi_path_timing():
+    """``bench/axi_timing.py``: one image per packet each way at full rate costs the core's
+    initiation interval between TLASTs; an image's latency is its input beats, the core's
+    compute and the 11 result words."""
+    _icarus()
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "axi_timing.py"
+    spec = importlib.util.spec_from_file_location("axi_timing", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    r = bench.measure(28, _images(0)[:3])
+    ii = r["core_initiation_interval"]
+    assert r["tlast_interval_cycles"] == ii
+    assert r["images_per_s_100mhz"] == round(100e6 / ii)
+    beats = r["input_beats_per_image"]
+    assert beats == 196
+    assert beats + ii < r["latency_cycles"] < beats + ii + 400, r
+    assert r["batch_cycles"] == r["latency_cycles"] + 2 * ii  # every interval is the II

@@ -244,3 +244,12 @@ def test_mismatch_report_names_the_trace(monkeypatch, tmp_path, mnist_test):
         == f"images [1] differ; image 1 alone: trace {trace}; alone it matches the golden model"
     )
     assert trace.exists()
+
+
+def test_diff_without_the_golden_models_data(tmp_path, capsys):
+    """``--diff`` needs the test images the golden model runs on: without them one line,
+    exit 2, nothing built or written."""
+    assert main(["verify", "--diff", "--limit", "2", "--data-dir", str(tmp_path / "none")]) == 2
+    err = [s for s in capsys.readouterr().err.splitlines() if s.strip()]
+    assert len(err) == 1 and err[0].startswith("lst: error: MNIST not found in"), err
+    assert not (tmp_path / "none").exists()
