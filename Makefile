@@ -49,7 +49,7 @@ TRAIN_ARGS  := --epochs 300 --lr 2e-3 --weight-decay 1e-5 --batch-size 1000 --se
                --schedule constant --dropout 0.1 --threads 1
 TRAIN_FORCE  = $(if $(filter models models/ ./models ./models/,$(TRAIN_OUT)),--force)
 
-.PHONY: help install test test-slow verify-full verify-ci verilog vivado bitstream pnr pnr-all report targets axi-timing formal lint format train clean
+.PHONY: help install test test-slow verify-full verify-ci verilog vivado bitstream pnr pnr-all report targets axi-timing install-pynq test-pynq formal lint format train clean
 
 help:
 	@echo "make install      create .venv and install the project with its dev extras"
@@ -75,6 +75,20 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
+
+# The driver's PYNQ back end with the real pynq package (pynq 4.0 needs NumPy < 2: its
+# own environment, .venv-pynq); make test-pynq runs it against the simulated wrapper.
+PYNQ_VENV := .venv-pynq
+$(PYNQ_VENV)/.installed: pyproject.toml
+	test -x $(PYNQ_VENV)/bin/python || python3 -m venv $(PYNQ_VENV)
+	$(PYNQ_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYNQ_VENV)/bin/python -m pip install --quiet -e ".[sim,pynq]" "pytest>=8"
+	touch $@
+
+install-pynq: $(PYNQ_VENV)/.installed
+
+test-pynq: $(PYNQ_VENV)/.installed
+	MNIST_DIR=$(MNIST_DIR) $(PYNQ_VENV)/bin/pytest -q -p no:cacheprovider tests/test_pynq_backend.py
 
 install: $(VENV)/.installed
 
