@@ -107,3 +107,39 @@ def test_pynq_backend_against_rtl(tmp_path, mnist):
         extra={"max_batch": 3, "workdir": str(tmp_path)},
     )
     assert r["tests"] == 1 and r["failed"] == 0, f"see {r['log']}; trace {r['waves']}"
+
+
+def test_notebook_runs_top_to_bottom(tmp_path, mnist, monkeypatch):
+    """``lst_mnist.ipynb`` as ``lst board driver`` writes it, executed by nbclient on the
+    simulated board (pynq's classes over the wrapper model): every cell runs, the
+    accuracy is printed and the logits equal the golden model's ``expected_logits.npy``."""
+    import shutil
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from lst.cli import main
+
+    out = tmp_path / "driver"
+    monkeypatch.setenv("MNIST_DIR", str(mnist))
+    assert main(["board", "driver", "--out", str(out)]) == 0
+    assert (out / "lst_mnist.ipynb").exists() and (out / "expected_logits.npy").exists()
+    (out / "mnist").mkdir()
+    for stem in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        for src in mnist.glob(stem + "*"):
+            shutil.copy(src, out / "mnist" / src.name)
+    (out / "lst.bit").write_bytes(b"")
+    (out / "lst.hwh").write_bytes(b"")
+    monkeypatch.setenv("LST_SIMULATED_BOARD", "1")
+    nb = nbformat.read(out / "lst_mnist.ipynb", as_version=4)
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(out)}}
+    ).execute()
+    text = "\n".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
+    assert "accuracy 9" in text and "% on 1000 test images" in text, text
+    assert "first 100 images: logits identical to the golden model's" in text, text
+    assert "images/s" in text and "one image at a time: median" in text, text
+    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == 1, text  # the picture of images and predicted classes

@@ -53,42 +53,37 @@ def digest():
 
 
 class FakeHardware:
-    """The wrapper and the DMA at transaction level: a send is one packet, framed as the
-    RTL frames it (IMAGES_PER_PACKET images, the image with a misplaced tlast dropped and
-    a marker frame closing the packet); results come from the golden model."""
+    """The driver's back end over :class:`sim.wrapper_model.WrapperModel` (the wrapper at
+    transaction level, results from the golden model), a send being one packet, with
+    fault injection: ``mangle`` (the bytes sent), ``hang`` (no DMA completes)."""
 
     clock_hz = 100e6
 
     def __init__(self, golden, digest, *, magic=regmap.MAGIC):
-        self.golden = golden
-        self.regs = {R["MAGIC"]: magic, R["VERSION"]: regmap.VERSION, R["LANES"]: 28,
-                     R["PIXELS_PER_BEAT"]: 4, R["FORMAT"]: 12 | 7 << 8 | 30 << 16,
-                     R["WEIGHTS_DIGEST"]: digest, R["IMAGES_PER_PACKET"]: 1}  # fmt: skip
+        from sim.wrapper_model import WrapperModel
+
+        self.model = WrapperModel(golden, digest)
+        self.model.regs[R["MAGIC"]] = magic
+        self.regs = self.model.regs
         self.calls = []
-        self.seq = 0
         self.mangle = None
         self.hang = False
-        self.skip_seq = False
         self.t = 0.0
-        self._clear()
 
-    def _clear(self):
-        for name in ("IMAGES_ACCEPTED", "RESULTS_SENT", "FRAMING_ERRORS", "BUSY_CYCLES"):
-            self.regs[R[name]] = 0
+    @property
+    def skip_seq(self):
+        return self.model.skip_seq
+
+    @skip_seq.setter
+    def skip_seq(self, value):
+        self.model.skip_seq = value
 
     def read(self, offset):
-        return self.regs.get(offset, 0)
+        return self.model.read(offset)
 
     def write(self, offset, value):
         self.calls.append(("write", offset, value))
-        if offset == R["CONTROL"]:
-            if value & 1:
-                self._clear()
-                self.seq = 0
-            if value & 4:
-                self._clear()
-        elif offset == R["IMAGES_PER_PACKET"]:
-            self.regs[offset] = value & 0xFFFF
+        self.model.write(offset, value)
 
     def allocate(self, count, dtype):
         return np.zeros(count, dtype)
@@ -102,28 +97,9 @@ class FakeHardware:
         data = bytes(np.asarray(buffer).view(np.uint8)[:nbytes])
         if self.mangle:
             data = self.mangle(data)
-        k = max(1, self.regs[R["IMAGES_PER_PACKET"]])
-        if len(data) == k * 784:
-            good = k
-        elif len(data) > k * 784:  # late tlast: the packet's last image is dropped
-            good = k - 1
-        else:  # early tlast: the image it falls in is dropped
-            good = len(data) // 784 - (len(data) % 784 == 0)
-        imgs = np.frombuffer(data[: good * 784], np.uint8).reshape(-1, 28, 28)
-        res = self.golden(imgs)
-        words = []
-        for c, lg in zip(res.classes, res.logits, strict=True):
-            words.append([int(c) | self.seq << 16, *[int(v) & 0xFFFFFFFF for v in lg]])
-            self.seq += 1 + self.skip_seq
-        if good < k:
-            self.regs[R["FRAMING_ERRORS"]] += 1
-            words.append([regmap.DROPPED_FLAG | self.seq << 16] + [0] * 10)
-            self.seq += 1
-        self.regs[R["IMAGES_ACCEPTED"]] += good
-        self.regs[R["RESULTS_SENT"]] += good
-        self.regs[R["BUSY_CYCLES"]] += 1960 * good + 250
-        self.out = np.array(words, np.uint32).reshape(-1).tobytes()
-        self.t += 20e-6 * good
+        before = self.regs[R["RESULTS_SENT"]]
+        self.model.send(data)
+        self.t += 20e-6 * (self.regs[R["RESULTS_SENT"]] - before)
 
     def wait_send(self, timeout):
         if self.hang:
@@ -133,12 +109,14 @@ class FakeHardware:
         if self.hang:
             raise DMATimeout(f"receive did not complete within {timeout:g} s")
         buf, nbytes = self.recv
-        n = min(len(self.out), nbytes)
-        np.asarray(buf).view(np.uint8)[:n] = np.frombuffer(self.out[:n], np.uint8)
+        out = self.model.receive() or b""
+        n = min(len(out), nbytes)
+        np.asarray(buf).view(np.uint8)[:n] = np.frombuffer(out[:n], np.uint8)
         return n
 
     def reset_dma(self):
         self.calls.append(("reset_dma",))
+        self.model.packets.clear()
 
     def now(self):
         return self.t

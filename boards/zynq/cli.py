@@ -3,6 +3,8 @@ path's actions of the ``lst board`` group (torch-free; ``boards/cli.py`` adds th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lst.cliutil import add_force, add_json, emit, positive_float
 
 __all__ = ["add_actions"]
@@ -81,7 +83,13 @@ def cmd_driver(args):
     m = write_driver(args.out, prepared, force=args.force)
     obj = {
         "out_dir": args.out,
-        "files": [*(f"lst_zynq/{n}" for n in DRIVER_FILES), "run_lst.py", "lst.json"],
+        "files": [
+            *(f"lst_zynq/{n}" for n in DRIVER_FILES),
+            "run_lst.py",
+            "lst_mnist.ipynb",
+            "lst.json",
+            *(["expected_logits.npy"] if (Path(args.out) / "expected_logits.npy").exists() else []),
+        ],
         "weights_digest": m["weights_digest"],
         "lanes": m["config"]["lanes"],
         "build_request": m["build_request"],

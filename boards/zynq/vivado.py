@@ -304,7 +304,7 @@ def write_vivado(build: VivadoBuild, out_dir, *, force: bool = False, prepared=N
     from hw.request import prepared_for
 
     from .generate import generate
-    from .package import write_driver_files
+    from .package import expected_logits, write_driver_files
 
     prepared = prepared_for(build.request(), prepared)
     config = prepared.config
@@ -318,7 +318,7 @@ def write_vivado(build: VivadoBuild, out_dir, *, force: bool = False, prepared=N
         sh = tmp / "build.sh"
         sh.write_text(_BUILD_SH.format(version=VIVADO_VERSIONS["written_for"]))
         sh.chmod(0o755)
-        write_driver_files(tmp / "driver", wrapper)
+        write_driver_files(tmp / "driver", wrapper, expected_logits(prepared.qmodel))
         manifest = {
             "tool": "lst board vivado",
             "settings": json.loads(build.to_json()),
