@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lst.errors import ConfigError
@@ -19,7 +21,7 @@ from .axi_wrapper import (
     PROVE_DEPTH,
     WrapperHarness,
 )
-from .sby import check_tools, run
+from .sby import check_tools, execute, prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,16 +45,34 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m formal", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=str(ROOT / "build" / "formal"), help="work directory")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="solver runs at a time (default: the CPU count)",
+    )
     args = parser.parse_args(argv)
     try:
         check_tools()
     except ConfigError as e:
         print(f"formal: error: {e}", file=sys.stderr)
         return 2
-    results = []
+    # The designs are written one after the other (Amaranth), then the solvers run side
+    # by side, the bounded checks (the longest) first.
+    todo = []
     for name, mode, depth, names, loadable in jobs():
         harness = WrapperHarness(properties=names, loadable=loadable)
-        r = run(harness, harness.ports(), Path(args.out) / name, mode=mode, depth=depth)
+        directory = prepare(harness, harness.ports(), Path(args.out) / name, mode=mode, depth=depth)
+        todo.append((name, mode, depth, names, directory))
+    workers = max(1, min(args.jobs, len(todo)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        started = {
+            t[0]: pool.submit(execute, t[4], mode=t[1], depth=t[2])
+            for t in sorted(todo, key=lambda t: t[1] != "bmc")
+        }
+    results = []
+    for name, mode, depth, names, _ in todo:
+        r = started[name].result()
         r.update(job=name, properties=names)
         results.append(r)
         if not args.json:

@@ -53,11 +53,20 @@ def check_tools() -> dict[str, str]:
 
 def run(design, ports, directory, *, mode: str = "prove", depth: int = 20) -> dict:
     """Prove (or cover, or check to ``depth``) ``design``'s properties in ``directory``."""
+    return execute(
+        prepare(design, ports, directory, mode=mode, depth=depth), mode=mode, depth=depth
+    )
+
+
+def prepare(design, ports, directory, *, mode: str = "prove", depth: int = 20) -> Path:
+    """Write ``design`` (RTLIL) and its SBY task into ``directory`` (emptied first); the
+    Amaranth part of :func:`run`, kept out of :func:`execute` so that jobs can run their
+    solvers side by side."""
     from amaranth.back import rtlil
 
     if mode not in MODES:
         raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    tools = check_tools()
+    check_tools()  # a missing tool is one line before any file is written
     directory = Path(directory)
     if directory.exists():
         shutil.rmtree(directory)
@@ -83,6 +92,13 @@ def run(design, ports, directory, *, mode: str = "prove", depth: int = 20) -> di
             ]
         )
     )
+    return directory
+
+
+def execute(directory, *, mode: str, depth: int) -> dict:
+    """Run the SBY task :func:`prepare` wrote in ``directory``; its result."""
+    tools = check_tools()
+    directory = Path(directory)
     cmd = [
         tools["sby"],
         "-f",
