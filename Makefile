@@ -55,6 +55,7 @@ help:
 	@echo "make install      create .venv and install the project with its dev extras"
 	@echo "make test         run the test suite (about 6 min warm, 8 cold, on 2 cores; docs/testing.md)"
 	@echo "make test-slow    the long regressions (about 8.5 min); CI: docs/testing.md (26 min in all)"
+	@echo "make test-pynq    the board driver over the real pynq 4.0 and the board notebook, in .venv-pynq (make install-pynq)"
 	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/verilog/ (MODEL= CHECKPOINT= LANES= FORMAT= PPB= DSP_LANES= IGNORE_FIT=1)"
 	@echo "make vivado       Zynq PS block design + wrapper + driver for Vivado under $(BUILD)/vivado-BOARD (BOARD= FCLK_MHZ= FORCE=1)"
 	@echo "make bitstream    self-test under $(BUILD)/BOARD: Zybo: Vivado build plan (runs it if vivado is on PATH); BOARD=ulx3s-85f: the bitstream, open flow (LANES= FORMAT= CLOCK_MHZ= SEED= FORCE=1)"
