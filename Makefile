@@ -54,7 +54,7 @@ TRAIN_FORCE  = $(if $(filter models models/ ./models ./models/,$(TRAIN_OUT)),--f
 help:
 	@echo "make install      create .venv and install the project with its dev extras"
 	@echo "make test         run the test suite (about 6 min warm, 8 cold, on 2 cores; docs/testing.md)"
-	@echo "make test-slow    the long regressions (about 8.5 min); CI: docs/testing.md (26 min in all)"
+	@echo "make test-slow    the long regressions (about 10 min); CI: docs/testing.md (26 to 38 min in all)"
 	@echo "make test-pynq    the board driver over the real pynq 4.0 and the board notebook, in .venv-pynq (make install-pynq)"
 	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/verilog/ (MODEL= CHECKPOINT= LANES= FORMAT= PPB= DSP_LANES= IGNORE_FIT=1)"
 	@echo "make vivado       Zynq PS block design + wrapper + driver for Vivado under $(BUILD)/vivado-BOARD (BOARD= FCLK_MHZ= FORCE=1)"
