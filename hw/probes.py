@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth import Signal, signed, unsigned
+from amaranth import Shape, Signal, signed, unsigned
 from amaranth.lib.wiring import Out
 
 from .components.activation_buffers import destination_layout
@@ -52,7 +52,7 @@ def probe_records(config: CoreConfig, *, acc_width: int, act_width: int) -> dict
     c = config
     G, P = c.groups, c.partitions
     dest = destination_layout(c)
-    bits = lambda n: max(1, (n - 1).bit_length())  # noqa: E731 (a port for range(n))
+    bits = lambda n: Shape.cast(range(n)).width  # noqa: E731 (the ports' own range shapes)
     act = [ProbeField("probe_act_dest", dest.size)]
     act.append(ProbeField("probe_e_addr", bits(N * N // G)))
     act += [ProbeField(f"probe_y_bank{s}", bits(max(2, P))) for s in range(G)]

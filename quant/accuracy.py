@@ -51,8 +51,8 @@ def accuracy_report(
     """
     path = Path(checkpoint) if checkpoint else default_checkpoint(model)
     arch, tensors, meta = load_lst_checkpoint(path, model)
-    if auto_width(fmt) is not None:
-        weight = auto_format(auto_width(fmt), tensors, arch)
+    if (width := auto_width(fmt)) is not None:
+        weight = auto_format(width, tensors, arch)
     else:
         weight = FixedFormat.parse(fmt)
     config = FixedConfig(weight, act_frac, tanh_frac, activation)

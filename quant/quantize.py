@@ -257,8 +257,7 @@ def quantize_checkpoint(
     arch = get_arch(name)
     if isinstance(fmt, FixedConfig):
         config = fmt
-    elif auto_width(fmt) is not None:
-        width = auto_width(fmt)
+    elif (width := auto_width(fmt)) is not None:
         config = FixedConfig(weight=auto_format(width, check_tensors(path, arch, tensors), arch))
     else:
         config = FixedConfig.parse(fmt)

@@ -18,7 +18,7 @@ from quant.golden import GoldenModel
 from quant.quantize import quantize_checkpoint
 
 from .build_cache import build_lock, config_dir
-from .runner import ROOT, available, run_vectors, waves_build_dir, waves_on, waves_requested
+from .runner import ROOT, available, run_vectors, traced_on_failure, waves_build_dir
 
 __all__ = ["build", "run_axi_cocotb"]
 
@@ -87,16 +87,15 @@ def run_axi_cocotb(
         seed=seed,
         timescale=("1ns", "1ps"),
     )
-    if result["failed"] and not waves_requested():  # the failing run again, traced
-        with waves_on():
-            again = run_axi_cocotb(
-                config,
-                images,
-                test_module=test_module,
-                testcase=testcase,
-                root=root,
-                seed=seed,
-                extra=extra,
-            )
-        result["waves"] = again["waves"]
-    return result
+    return traced_on_failure(
+        result,
+        lambda: run_axi_cocotb(
+            config,
+            images,
+            test_module=test_module,
+            testcase=testcase,
+            root=root,
+            seed=seed,
+            extra=extra,
+        ),
+    )

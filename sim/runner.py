@@ -28,6 +28,7 @@ __all__ = [
     "build",
     "run_cocotb",
     "run_vectors",
+    "traced_on_failure",
     "waves_build_dir",
     "waves_on",
     "waves_requested",
@@ -60,6 +61,15 @@ def waves_on():
             del os.environ["WAVES"]
         else:
             os.environ["WAVES"] = old
+
+
+def traced_on_failure(result: dict, rerun) -> dict:
+    """``result`` of a cocotb run; if a test failed and waves were not on, ``rerun()``
+    (the same run) with :func:`waves_on`, and ``result["waves"]`` its trace."""
+    if result["failed"] and not waves_requested():
+        with waves_on():
+            result["waves"] = rerun()["waves"]
+    return result
 
 
 def waves_build_dir(build_dir: Path) -> Path:
@@ -154,11 +164,10 @@ def run_cocotb(
         seed=seed,
         timescale=("1ns", "1ps") if simulator == "icarus" else None,
     )
-    if result["failed"] and not waves_requested():
-        with waves_on():
-            again = run_cocotb(config, simulator, images, testcase=testcase, root=root, seed=seed)
-        result["waves"] = again["waves"]
-    return result
+    return traced_on_failure(
+        result,
+        lambda: run_cocotb(config, simulator, images, testcase=testcase, root=root, seed=seed),
+    )
 
 
 def run_vectors(

@@ -33,6 +33,20 @@ def _model(config: CoreConfig, words, **kwargs) -> RTLModel:
     return model
 
 
+def _traced_run(model: RTLModel, config, images, path: Path, **kwargs):
+    """Run ``images`` on a trace build with the trace going to ``path``: written under a
+    temporary name and renamed when the run ends (nothing half-written), with its GTKWave
+    save file. Returns ``(result, save file)``."""
+    tmp = path.with_name(f".{path.name}.part{path.suffix}")
+    try:
+        r = model(images, trace_file=tmp, **kwargs)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(path)
+    return r, write_gtkw(path, config, model.manifest)
+
+
 def mismatch_report(
     config: CoreConfig, qm, images, logits, *, words=None, waves_dir="build/waves"
 ) -> str:
@@ -59,14 +73,8 @@ def trace_failure(
     fmt = "fst" if fst_available()[0] else "vcd"
     model = _model(config, words, trace=fmt)
     path = waves_dir / f"{config.name}-image{index}.{fmt}"
-    tmp = path.with_name(f".{path.name}.part.{fmt}")
     one = images[index : index + 1]
-    try:
-        r = model(one, gap=gap, stall=stall, seed=seed, probe=True, trace_file=tmp)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    tmp.replace(path)
+    r, gtkw = _traced_run(model, config, one, path, gap=gap, stall=stall, seed=seed, probe=True)
     g = GoldenModel(qm)(one, intermediates=True)
     found = first_divergences(
         config, qm, model.manifest, model.probe_data, g, r.logits, offset=index
@@ -74,7 +82,7 @@ def trace_failure(
     return {
         "image": index,
         "trace": str(path),
-        "gtkw": str(write_gtkw(path, config, model.manifest)),
+        "gtkw": str(gtkw),
         "reproduced": bool((r.logits != g.logits).any()),
         "divergence": found[0].to_dict() if found else None,
     }
@@ -172,24 +180,14 @@ def verify(
     trace_info = None
     for start in range(0, len(test), chunk):
         images = test.images[start : start + chunk]
-        model, extra = rtl, {"probe": diff}
-        if traced is not None and start == 0:
+        flow = {"gap": gap, "stall": stall, "seed": seed + start, "probe": diff}
+        model = traced if traced is not None and start == 0 else rtl
+        if model is traced:
             traced_n = min(trace_images, len(images))
-            tmp = waves.with_name(f".{waves.name}.part{waves.suffix}")
-            model, extra = traced, {"probe": diff, "trace_file": tmp, "trace_images": traced_n}
-            try:
-                r = model(images, gap=gap, stall=stall, seed=seed + start, **extra)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-            tmp.replace(waves)
-            trace_info = {
-                "file": str(waves),
-                "images": traced_n,
-                "gtkw": str(write_gtkw(waves, config, traced.manifest)),
-            }
+            r, gtkw = _traced_run(model, config, images, waves, trace_images=traced_n, **flow)
+            trace_info = {"file": str(waves), "images": traced_n, "gtkw": str(gtkw)}
         else:
-            r = model(images, gap=gap, stall=stall, seed=seed + start, **extra)
+            r = model(images, **flow)
         if diff:
             g = GoldenModel(qm)(images, intermediates=True)
             found = first_divergences(

@@ -3,8 +3,6 @@ path's actions of the ``lst board`` group (torch-free; ``boards/cli.py`` adds th
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from lst.cliutil import add_force, add_json, emit, positive_float
 
 __all__ = ["add_actions"]
@@ -73,23 +71,17 @@ def cmd_driver(args):
     from hw.cli import dry_run, prepare_from_args
     from lst.outputs import check_dir
 
-    from .package import DRIVER_FILES, KIND, write_driver
+    from .package import KIND, write_driver
 
     if not args.dry_run:
         check_dir(args.out, kind=KIND, force=args.force)
     prepared = prepare_from_args(args, "axi", **_fixed(args))
     if dry_run(args, prepared):
         return
-    m = write_driver(args.out, prepared, force=args.force)
+    m, files = write_driver(args.out, prepared, force=args.force)
     obj = {
         "out_dir": args.out,
-        "files": [
-            *(f"lst_zynq/{n}" for n in DRIVER_FILES),
-            "run_lst.py",
-            "lst_mnist.ipynb",
-            "lst.json",
-            *(["expected_logits.npy"] if (Path(args.out) / "expected_logits.npy").exists() else []),
-        ],
+        "files": files,
         "weights_digest": m["weights_digest"],
         "lanes": m["config"]["lanes"],
         "build_request": m["build_request"],

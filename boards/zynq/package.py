@@ -50,9 +50,10 @@ def expected_logits(qmodel, n: int = EXPECTED_IMAGES):
     return GoldenModel(qmodel)(images).logits
 
 
-def write_driver_files(dest: Path, wrapper_manifest: dict, expected=None) -> None:
+def write_driver_files(dest: Path, wrapper_manifest: dict, expected=None) -> list[str]:
     """Fill ``dest`` (created) with the driver package, ``run_lst.py``, the notebook,
-    ``lst.json`` and, if given, ``expected_logits.npy`` (:func:`expected_logits`)."""
+    ``lst.json`` and, if given, ``expected_logits.npy`` (:func:`expected_logits`); return
+    the files written, relative to ``dest``."""
     import numpy as np
 
     dest = Path(dest)
@@ -66,12 +67,13 @@ def write_driver_files(dest: Path, wrapper_manifest: dict, expected=None) -> Non
         np.save(dest / "expected_logits.npy", np.asarray(expected, dtype=np.int64))
     manifest = {k: v for k, v in wrapper_manifest.items() if k != "out_dir"}
     (dest / "lst.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
 
 
-def write_driver(out_dir, prepared, *, force: bool = False) -> dict:
+def write_driver(out_dir, prepared, *, force: bool = False) -> tuple[dict, list[str]]:
     """Write the driver folder for the wrapper of ``prepared`` (a checked build request,
     :func:`hw.request.prepare`) to ``out_dir``; return the wrapper's manifest (generated
-    into a temporary folder, not kept)."""
+    into a temporary folder, not kept) and the files written."""
     import tempfile
 
     from .generate import generate
@@ -84,5 +86,5 @@ def write_driver(out_dir, prepared, *, force: bool = False) -> dict:
             config, Path(work) / "hdl", qmodel=prepared.qmodel, record=prepared.record()
         )
     with output_dir(out_dir, kind=KIND, inputs=inputs, force=force) as tmp:
-        write_driver_files(tmp, manifest, expected_logits(prepared.qmodel))
-    return manifest
+        files = write_driver_files(tmp, manifest, expected_logits(prepared.qmodel))
+    return manifest, files
