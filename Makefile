@@ -22,6 +22,8 @@ PPB        ?= 1
 # Lanes built as DSP48E1 slices (default: as many as the XC7Z010 has, 80); the rest are
 # fabric lanes. DSP_LANES=0 builds every lane from LUTs.
 DSP_LANES  ?=
+# PACKED=1: two lanes per DSP48E1 slice (8-bit formats, e.g. FORMAT=q2.6).
+PACKED     ?=
 # verify-full: WEIGHTS=loadable writes the model through the core's load port first
 # (LOAD=checkpoint or lst quantize directory: another model of the same shape and format).
 WEIGHTS    ?= baked
@@ -56,13 +58,13 @@ help:
 	@echo "make test         run the test suite (about 6 min warm, 8 cold, on 2 cores; docs/testing.md)"
 	@echo "make test-slow    the long regressions (about 10 min); CI: docs/testing.md (26 to 38 min in all)"
 	@echo "make test-pynq    the board driver over the real pynq 4.0 and the board notebook, in .venv-pynq (make install-pynq)"
-	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/verilog/ (MODEL= CHECKPOINT= LANES= FORMAT= PPB= DSP_LANES= IGNORE_FIT=1)"
+	@echo "make verilog      generate Verilog + ROM files under $(BUILD)/verilog/ (MODEL= CHECKPOINT= LANES= FORMAT= PPB= DSP_LANES= PACKED=1 IGNORE_FIT=1)"
 	@echo "make vivado       Zynq PS block design + wrapper + driver for Vivado under $(BUILD)/vivado-BOARD (BOARD= FCLK_MHZ= FORCE=1)"
 	@echo "make bitstream    self-test under $(BUILD)/BOARD: Zybo: Vivado build plan (runs it if vivado is on PATH); BOARD=ulx3s-85f: the bitstream, open flow (LANES= FORMAT= CLOCK_MHZ= SEED= FORCE=1)"
 	@echo "make pnr          place and route the 28-lane core on an ECP5 (open flow): post-route Fmax, critical path"
 	@echo "make pnr-all      the same for 28 to 196 lanes, recorded in docs/performance.md"
 	@echo "make verify-full  stream all 10,000 MNIST test images through the RTL"
-	@echo "make verify-ci    the seven verify-full runs of CI, two at a time (make -j2 --output-sync)"
+	@echo "make verify-ci    the nine verify-full runs of CI, two at a time (make -j2 --output-sync)"
 	@echo "make report       area (Yosys, XC7Z010) and cycle report -> docs/performance.md"
 	@echo "make formal       prove the AXI wrapper's properties with SymbiYosys (docs/verification.md)"
 	@echo "make targets      the project's targets, met or not, from docs/performance.json (bench/targets.py)"
@@ -130,7 +132,8 @@ train: $(VENV)/.installed
 # Every hardware command checks its build request the same way (hw/request.py):
 # IGNORE_FIT=1 builds a design the area estimate says does not fit the device.
 REQUEST = --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
-          $(if $(DSP_LANES),--dsp-lanes $(DSP_LANES)) $(if $(IGNORE_FIT),--ignore-fit)
+          $(if $(DSP_LANES),--dsp-lanes $(DSP_LANES)) $(if $(filter-out 0,$(PACKED)),--packed-dsp) \
+          $(if $(IGNORE_FIT),--ignore-fit)
 
 verilog: $(VENV)/.installed
 	$(LST) verilog $(REQUEST) --pixels-per-beat $(PPB) --out $(BUILD)/verilog --lint
@@ -166,19 +169,22 @@ verify-full: $(VENV)/.installed
 	$(if $(filter-out 0,$(WAVES)),mkdir -p $(BUILD)/waves)
 	$(LST) verify --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
 		--pixels-per-beat $(PPB) $(if $(DSP_LANES),--dsp-lanes $(DSP_LANES)) \
-		--weights $(WEIGHTS) $(if $(LOAD),--load $(LOAD)) --waves-dir $(BUILD)/waves \
+		$(if $(filter-out 0,$(PACKED)),--packed-dsp) --weights $(WEIGHTS) $(if $(LOAD),--load $(LOAD)) --waves-dir $(BUILD)/waves \
 		$(if $(filter-out 0,$(WAVES)),--waves $(VERIFY_TRACE)) $(if $(filter-out 0,$(DIFF)),--diff) --json
 
 # The full-test-set regressions CI runs, two at a time (each is one simulator process):
 # every configuration changed or added by the work it covers, bit-exact on 10,000 images.
-VERIFY_CI := lst1-28 lst1-28-loadable lst1-56 lst1-112 lst1-196-q2.6 lst2-28 reslst3-28
+VERIFY_CI := lst1-28 lst1-28-loadable lst1-56 lst1-112 lst1-140 lst1-196-q2.6 \
+	lst1-196-q2.6-packed lst2-28 reslst3-28
 .PHONY: $(addprefix verify-ci-,$(VERIFY_CI))
 verify-ci: $(addprefix verify-ci-,$(VERIFY_CI))
 verify-ci-lst1-28:          ; $(MAKE) --no-print-directory verify-full
 verify-ci-lst1-28-loadable: ; $(MAKE) --no-print-directory verify-full WEIGHTS=loadable
 verify-ci-lst1-56:          ; $(MAKE) --no-print-directory verify-full LANES=56
 verify-ci-lst1-112:         ; $(MAKE) --no-print-directory verify-full LANES=112 PPB=4
+verify-ci-lst1-140:         ; $(MAKE) --no-print-directory verify-full LANES=140 PPB=4
 verify-ci-lst1-196-q2.6:    ; $(MAKE) --no-print-directory verify-full LANES=196 PPB=4 FORMAT=q2.6
+verify-ci-lst1-196-q2.6-packed: ; $(MAKE) --no-print-directory verify-full LANES=196 PPB=4 FORMAT=q2.6 PACKED=1
 verify-ci-lst2-28:          ; $(MAKE) --no-print-directory verify-full MODEL=lst2
 verify-ci-reslst3-28:       ; $(MAKE) --no-print-directory verify-full MODEL=reslst3
 

@@ -66,7 +66,7 @@ class BoardBuild(JSONConfig):
     board : str
         ``zybo-z7-10``, ``zybo-z7-20`` (Vivado build plan), ``ulx3s-85f``,
         ``ulx3s-45f`` (built here by the open flow).
-    lanes, pixels_per_beat, format, checkpoint, model, dsp_lanes, fabric_style
+    lanes, pixels_per_beat, format, checkpoint, model, dsp_lanes, fabric_style, packed_dsp
         The core's settings (see :class:`hw.plan.config.CoreConfig`); the board's part sets
         the default DSP lanes.
     clock_mhz : float
@@ -91,6 +91,7 @@ class BoardBuild(JSONConfig):
     model: str = ""
     dsp_lanes: int = -1
     fabric_style: str = ""
+    packed_dsp: bool = False
     seed: int = 1
 
     def __post_init__(self):
@@ -116,6 +117,7 @@ class BoardBuild(JSONConfig):
             model=self.model,
             dsp_lanes=self.dsp_lanes,
             fabric_style=self.fabric_style,
+            packed_dsp=self.packed_dsp,
             clock_mhz=self.clock_mhz,
             images=self.count,
             allow_saturation=allow_saturation,

@@ -38,6 +38,7 @@ def cmd_bitstream(args):
         model=args.model or "",
         dsp_lanes=-1 if args.dsp_lanes is None else args.dsp_lanes,
         fabric_style=args.fabric_style or "",
+        packed_dsp=args.packed_dsp,
         clock_mhz=args.clock_mhz,
         count=args.count,
         images=args.images,

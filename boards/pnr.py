@@ -125,6 +125,7 @@ def place_and_route(prepared, directory, *, clock_mhz: float = 100.0, seed: int 
     docstring) with images/s at the routed Fmax."""
     from hw.core import LSTCore
     from hw.fpga.device import device
+    from hw.verilog import generator_digest
 
     config = prepared.config
     dev = device(config.device)
@@ -151,6 +152,7 @@ def place_and_route(prepared, directory, *, clock_mhz: float = 100.0, seed: int 
             "images_per_s": round(clock["fmax_mhz"] * 1e6 / config.initiation_interval),
             "wall_s": round(time.monotonic() - t0, 1),
             "wrapper": "out of context: every core port registered down to 8 pins",
+            "generator_sha256": generator_digest(),
         }
     )
     (Path(directory) / "pnr.json").write_text(json.dumps(summary, indent=2) + "\n")

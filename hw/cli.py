@@ -196,6 +196,12 @@ def add_request_args(p, target: str, *, weights: str = "baked") -> None:
         "(default: as many as the device has; 0: all fabric)",
     )
     p.add_argument(
+        "--packed-dsp",
+        action="store_true",
+        help="two lanes per DSP48E1 slice (8-bit weights and data; --dsp-lanes then "
+        "defaults to twice the device's slices)",
+    )
+    p.add_argument(
         "--fabric-style",
         default=None,
         choices=FABRIC_STYLES,
@@ -230,6 +236,7 @@ def request_from_args(args, target: str, **fixed):
         "weights": getattr(args, "weights", None) or "baked",
         "dsp_lanes": -1 if args.dsp_lanes is None else args.dsp_lanes,
         "fabric_style": args.fabric_style or "",
+        "packed_dsp": args.packed_dsp,
         "board": getattr(args, "board", None) or "",
         "device": getattr(args, "device", None) or "",
         "allow_saturation": args.allow_saturation,

@@ -24,7 +24,7 @@ from .components.row_pass import RowPass
 from .components.sequencer import Sequencer
 from .components.tanh_unit import TanhUnit
 from .components.weight_loader import WeightLoader
-from .plan.config import CLASSES, CoreConfig
+from .plan.config import CLASSES, CoreConfig, lane_acc_width
 from .plan.rom_images import RomImages
 
 __all__ = ["LSTCore"]
@@ -94,7 +94,10 @@ class LSTCore(wiring.Component):
         self.roms = RomImages(config, qmodel)
         stages = qmodel.stages()
         self.out_stage = stages[-1]
-        self.acc_width = max(st.acc.width for st in stages)
+        # Lanes, capture, drain and tanh input: what a lane's sum needs; the output
+        # layer's readout adds the partitions at the output stage's full width.
+        self.acc_width = lane_acc_width(config, stages)
+        self.out_width = self.out_stage.acc.width
         self.logit_format = logit_format(qmodel.arch, qmodel.config)
         self.logit_width = self.logit_format.width
         self.act_width = qmodel.config.act.width
@@ -109,9 +112,10 @@ class LSTCore(wiring.Component):
         if self.loadable:
             from lst.errors import ConfigError
 
-            if self.acc_width > 32:
+            if max(self.acc_width, self.out_width) > 32:
                 raise ConfigError(
-                    f"weights=loadable: {self.acc_width}-bit biases do not fit a 32-bit load word"
+                    f"weights=loadable: {max(self.acc_width, self.out_width)}-bit biases do "
+                    "not fit a 32-bit load word"
                 )
             members |= {
                 "load_valid": In(1),
@@ -141,7 +145,9 @@ class LSTCore(wiring.Component):
         m.submodules.row = row = RowPass(c)
         m.submodules.col = col = ColumnPass(c)
         wr = {"writable": True} if self.loadable else {}
-        m.submodules.out = out = OutputLayer(c, width=W, biases=roms.output_biases(), **wr)
+        m.submodules.out = out = OutputLayer(
+            c, width=self.out_width, lane_width=W, biases=roms.output_biases(), **wr
+        )
         m.submodules.router = router = OperandRouter(
             c, act_width=self.act_width, x_width=self.x_width
         )
@@ -152,6 +158,7 @@ class LSTCore(wiring.Component):
             acc_width=W,
             dsp_lanes=c.dsp_lanes,
             fabric_style=c.fabric_style,
+            packed_pairs=c.packed_pairs,
         )
         m.submodules.capture = capture = LaneCapture(
             lanes=c.lanes, width=W, bias_depth=len(biases), dest_shape=tag
@@ -291,12 +298,15 @@ class LSTCore(wiring.Component):
         m.d.comb += [
             bufs.act_valid.eq(tanh.o0.valid),
             bufs.dest.eq(tanh.tag),
-            bufs.e_wr_addr.eq(row.wb_addr),
             bufs.y_wr_bank.eq(col.y_bank),
             bufs.y_wr_addr.eq(col.y_addr),
             row.wb_valid.eq(bufs.e_written),
             col.wb_valid.eq(bufs.col_written),
         ]
+        if c.ragged:
+            m.d.comb += [bufs.e_wr_bank.eq(row.e_wr_bank), bufs.e_wr_addr.eq(row.e_wr_addr)]
+        else:
+            m.d.comb += bufs.e_wr_addr.eq(row.wb_addr)
         if c.blocks > 1:
             m.d.comb += [bufs.x_wr_bank.eq(col.xw_bank), bufs.x_wr_addr.eq(col.xw_addr)]
 

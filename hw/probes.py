@@ -33,7 +33,6 @@ from amaranth.lib.wiring import Out
 
 from .components.activation_buffers import destination_layout
 from .plan.config import CoreConfig
-from .plan.shape import N
 
 __all__ = ["ProbeField", "connect_probes", "probe_members", "probe_records"]
 
@@ -54,12 +53,16 @@ def probe_records(config: CoreConfig, *, acc_width: int, act_width: int) -> dict
     dest = destination_layout(c)
     bits = lambda n: Shape.cast(range(n)).width  # noqa: E731 (the ports' own range shapes)
     act = [ProbeField("probe_act_dest", dest.size)]
-    act.append(ProbeField("probe_e_addr", bits(N * N // G)))
+    if c.ragged:  # each group's E bank and word
+        act += [ProbeField(f"probe_e_bank{s}", bits(G)) for s in range(G)]
+        act += [ProbeField(f"probe_e_addr{s}", bits(c.act_depth)) for s in range(G)]
+    else:  # group s writes bank s, all at one word
+        act.append(ProbeField("probe_e_addr", bits(c.act_depth)))
     act += [ProbeField(f"probe_y_bank{s}", bits(max(2, P))) for s in range(G)]
-    act += [ProbeField(f"probe_y_addr{s}", bits(c.partition_depth)) for s in range(G)]
+    act += [ProbeField(f"probe_y_addr{s}", bits(c.y_depth)) for s in range(G)]
     if c.blocks > 1:
         act += [ProbeField(f"probe_x_bank{s}", bits(max(2, G))) for s in range(G)]
-        act.append(ProbeField("probe_x_addr", bits(N * N // G)))
+        act.append(ProbeField("probe_x_addr", bits(c.act_depth)))
     act += [ProbeField(f"probe_act{s}", act_width, True) for s in range(G)]
     return {
         "acc": (
@@ -102,8 +105,15 @@ def connect_probes(m, core, *, seq, row, col, out, drain, tanh, capture) -> None
         p("probe_acc_valid").eq(drain.o0.valid),
         p("probe_act_valid").eq(tanh.o0.valid),
         p("probe_act_dest").eq(tanh.tag.as_value()),
-        p("probe_e_addr").eq(row.wb_addr),
     ]
+    if c.ragged:
+        for s in range(G):
+            m.d.comb += [
+                p(f"probe_e_bank{s}").eq(row.e_wr_bank[s]),
+                p(f"probe_e_addr{s}").eq(row.e_wr_addr[s]),
+            ]
+    else:
+        m.d.comb += p("probe_e_addr").eq(row.wb_addr)
     for s in range(G):
         m.d.comb += [
             p(f"probe_acc{s}").eq(getattr(drain, f"o{s}").payload),

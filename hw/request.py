@@ -86,7 +86,8 @@ class BuildRequest(JSONConfig):
     ----------
     target : str
         One of :data:`TARGETS`.
-    model, checkpoint, format, lanes, pixels_per_beat, weights, dsp_lanes, fabric_style
+    model, checkpoint, format, lanes, pixels_per_beat, weights, dsp_lanes, fabric_style,
+    packed_dsp
         The core (:class:`hw.plan.config.CoreConfig`).
     board : str
         A board of :data:`hw.fpga.device.BOARD_DEVICES`; required by ``selftest`` and
@@ -113,6 +114,7 @@ class BuildRequest(JSONConfig):
     weights: str = "baked"
     dsp_lanes: int = -1
     fabric_style: str = ""
+    packed_dsp: bool = False
     board: str = ""
     device: str = ""
     clock_mhz: float = 0.0
@@ -215,6 +217,7 @@ class BuildRequest(JSONConfig):
             dsp_lanes=self.dsp_lanes,
             device=self.device,
             fabric_style=self.fabric_style,
+            packed_dsp=self.packed_dsp,
         )
 
     @property

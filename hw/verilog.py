@@ -141,8 +141,8 @@ def generate(
         )
         put(
             "out_biases",
-            to_unsigned(images.output_biases(), bw),
-            bw,
+            to_unsigned(images.output_biases(), core.out_width),
+            core.out_width,
             f"bo[c] at c ({bias_fmt})",
         )
         tin = qmodel.config.tanh_in
@@ -190,6 +190,8 @@ def generate(
                 "pass_gaps": dict(c.pass_gaps),
                 "bound": c.bound,
                 "lanes_dsp": c.dsp_lanes,
+                "dsp_slices": c.dsp_slices,
+                "packed_dsp": c.packed_dsp,
                 "lanes_fabric": c.fabric_lanes,
             },
             "roms": roms,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from hw.fpga.device import device
 from hw.plan.config import SUPPORTED_LANES, SUPPORTED_PIXELS_PER_BEAT
 
-from .rows import DEVICE, NARROW_FORMAT, NARROW_LANES, over_budget, pct
+from .rows import DEVICE, NARROW_FORMAT, NARROW_LANES, PACKED_LANES, over_budget, pct
 
 #: What to do about a resource over its budget (the next step past a bound).
 _REMEDY = {
@@ -18,16 +18,21 @@ _REMEDY = {
 }
 
 
-def _ladder(fmt: str) -> tuple[int, ...]:
-    """The lane counts the report builds in ``fmt``, in order."""
+def _ladder(fmt: str, packed: bool = False) -> tuple[int, ...]:
+    """The lane counts the report builds in ``fmt`` (packed: two lanes per slice), in
+    order."""
+    if packed:
+        return PACKED_LANES
     return NARROW_LANES if fmt == NARROW_FORMAT else SUPPORTED_LANES
 
 
 def _dsp_budget(row: dict, dev) -> int:
-    """DSP48E1 slices the row's kind of configuration may use: the device's (rows with
-    the default split) or the row's own ``dsp_lanes`` (rows with a set split, e.g. 0)."""
-    default = min(row["lanes"], dev.DSP48E1)
-    return dev.DSP48E1 if row["dsp_lanes"] == default else row["dsp_lanes"]
+    """DSP lanes the row's kind of configuration may have: the device's slices (twice
+    them, packed) for rows with the default split, or the row's own ``dsp_lanes`` (rows
+    with a set split, e.g. 0)."""
+    per_slice = 2 if row.get("packed_dsp") else 1
+    default = min(row["lanes"], per_slice * dev.DSP48E1)
+    return per_slice * dev.DSP48E1 if row["dsp_lanes"] == default else row["dsp_lanes"]
 
 
 def bound_of(row: dict, rows: list[dict], dev: str = DEVICE) -> tuple[str, str]:
@@ -63,7 +68,8 @@ def bound_of(row: dict, rows: list[dict], dev: str = DEVICE) -> tuple[str, str]:
     if over:
         name, text = over[0]
         return name, f"uses {text}: {_REMEDY[name]}"
-    larger = [n for n in _ladder(fmt) if n > lanes]
+    packed = bool(row.get("packed_dsp"))
+    larger = [n for n in _ladder(fmt, packed) if n > lanes]
     if not larger:
         return "largest lane count", (
             f"the generator's largest lane count ({lanes}); past it, more lanes than it "
@@ -78,6 +84,7 @@ def bound_of(row: dict, rows: list[dict], dev: str = DEVICE) -> tuple[str, str]:
             for r in rows
             if r["model"] == row["model"]
             and r["format"] == fmt
+            and bool(r.get("packed_dsp")) == packed
             and r["lanes"] == n
             and r["dsp_lanes"] == min(n, budget)
         ),
@@ -89,6 +96,7 @@ def bound_of(row: dict, rows: list[dict], dev: str = DEVICE) -> tuple[str, str]:
             name, text = over[0]
             return name, f"the next lane count ({n}) needs {text}: {_REMEDY[name]}"
     split = f"{n} = {budget} + {n - budget}"
+    slices = f"{budget // 2} DSP48E1 (two lanes each)" if packed else f"{budget} DSP48E1"
     if n > budget and budget == 0:
         same = next(
             (
@@ -113,9 +121,9 @@ def bound_of(row: dict, rows: list[dict], dev: str = DEVICE) -> tuple[str, str]:
     if n > budget:
         cost = f": {nxt['area']['LUT']:,} LUT, II {nxt['initiation_interval']:,}"
         if row["dsp_lanes"] >= budget:
-            return "DSP", f"all {budget} DSP48E1 used: more lanes are fabric lanes ({split}{cost})"
+            return "DSP", f"all {slices} used: more lanes are fabric lanes ({split}{cost})"
         return "DSP", (
-            f"the next lane count ({n}) needs more multipliers than the {budget} DSP48E1: "
+            f"the next lane count ({n}) needs more multipliers than the {slices}: "
             f"fabric lanes ({split}{cost})"
         )
     return "lanes", (
@@ -187,11 +195,13 @@ def fabric_lane_costs(rows: list[dict], probes: list[dict], multipliers=None) ->
     multipliers = multipliers or {}
     pairs = []
     for fewer in [*probes, *(r for r in rows if r["fabric_lanes"] and not r["dsp_lanes"])]:
+        # (packed rows are never a probe's reference: their DSP lanes are not one per slice)
         ref = next(
             (
                 r
                 for r in rows
                 if all(r[k] == fewer[k] for k in ("model", "format", "lanes", "pixels_per_beat"))
+                and not r.get("packed_dsp")
                 and r["fabric_lanes"] < fewer["fabric_lanes"]
             ),
             None,

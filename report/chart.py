@@ -15,6 +15,8 @@ def paper_rate(paper: dict) -> float:
 
 #: Chart markers per format (the paper's point is a star).
 _MARKERS = {MAIN_FORMAT: "o", NARROW_FORMAT: "s"}
+#: The marker of rows with two lanes per DSP48E1 slice (``packed_dsp``).
+_PACKED_MARKER = "D"
 
 
 def write_chart(result: dict, png: Path) -> None:
@@ -58,29 +60,49 @@ def write_chart(result: dict, png: Path) -> None:
             linewidths=1.5,
             zorder=2,
         )
-        ax.scatter(
-            [r["images_per_s_100mhz"] for r in mine],
-            [r["area"]["LUT"] for r in mine],
-            c=[r["area"]["DSP48E1"] for r in mine],
-            cmap=cmap,
-            norm=norm,
-            marker=marker,
-            s=90,
-            edgecolors="black",
-            linewidths=0.6,
-            zorder=3,
-        )
-        # Legend entry in grey: the colour means DSP slices, not the format.
-        ax.scatter(
-            [],
-            [],
-            marker=marker,
-            s=90,
-            c="0.75",
-            edgecolors="black",
-            linewidths=0.6,
-            label=f"this core, {fmt} weights",
-        )
+        for packed in (False, True):
+            group = [r for r in mine if bool(r.get("packed_dsp")) == packed]
+            if not group:
+                continue
+            shape = _PACKED_MARKER if packed else marker
+            ax.scatter(
+                [r["images_per_s_100mhz"] for r in group],
+                [r["area"]["LUT"] for r in group],
+                c=[r["area"]["DSP48E1"] for r in group],
+                cmap=cmap,
+                norm=norm,
+                marker=shape,
+                s=90,
+                edgecolors="black",
+                linewidths=0.6,
+                zorder=3,
+            )
+            # Legend entry in grey: the colour means DSP slices, not the format.
+            ax.scatter(
+                [],
+                [],
+                marker=shape,
+                s=90,
+                c="0.75",
+                edgecolors="black",
+                linewidths=0.6,
+                label=f"this core, {fmt} weights" + (", two lanes per DSP48E1" if packed else ""),
+            )
+        for r in mine:
+            # The images/s at the row's own estimated Fmax (low to high), where known.
+            timing = r["area"].get("timing")
+            if timing:
+                ii = r["initiation_interval"]
+                ax.plot(
+                    [f * 1e6 / ii for f in timing["fmax_mhz"]],
+                    [r["area"]["LUT"]] * 2,
+                    "-",
+                    color="0.35",
+                    lw=2.2,
+                    alpha=0.45,
+                    zorder=2,
+                    solid_capstyle="butt",
+                )
         for r in mine:
             # q5.7 labels above-left, q2.6 below-right, the all-fabric row right.
             if fmt == MAIN_FORMAT and not r["dsp_lanes"]:
@@ -90,7 +112,7 @@ def write_chart(result: dict, png: Path) -> None:
             else:
                 offset, ha, va = (9, -9), "left", "top"
             ax.annotate(
-                lanes_label(r),
+                f"{lanes_label(r)}: {r['bound']}" if r.get("bound") else lanes_label(r),
                 (r["images_per_s_100mhz"], r["area"]["LUT"]),
                 textcoords="offset points",
                 xytext=offset,
@@ -98,6 +120,8 @@ def write_chart(result: dict, png: Path) -> None:
                 va=va,
                 fontsize=10,
             )
+    ax.plot([], [], "-", color="0.35", lw=2.2, alpha=0.45,
+            label="images/s at the estimated Fmax (low to high)")  # fmt: skip
     p = result["paper"]
     ax.scatter(
         [paper_rate(p)],
@@ -141,7 +165,13 @@ def write_chart(result: dict, png: Path) -> None:
     ax.set_ylim(top=cap["LUT"] * 1.6)
     # Room on the right for the fastest rows' labels.
     rates = [r["images_per_s_100mhz"] for r in rows] + [paper_rate(p)]
-    ax.set_xlim(min(rates) / 1.6, max(rates) * 2.4)
+    rates += [
+        f * 1e6 / r["initiation_interval"]
+        for r in rows
+        if r["area"].get("timing")
+        for f in r["area"]["timing"]["fmax_mhz"]
+    ]
+    ax.set_xlim(min(rates) / 1.6, max(rates) * 3.4)
     clock = result.get("clock_mhz_assumed", CLOCK_MHZ)
     ax.set_xlabel(
         f"throughput: images/s (this core at an assumed {clock} MHz, timing closure not "
@@ -153,7 +183,7 @@ def write_chart(result: dict, png: Path) -> None:
     bar.set_label("DSP48E1 slices used")
     ax.legend(fontsize=9.5, loc="lower right")
     ax.set_title(
-        "LST-1 core: area against throughput (labels: lanes, or lanes (DSP + fabric))",
+        "LST-1 core: area against throughput (labels: lanes (DSP + fabric): what bounds it)",
         fontsize=12,
     )
     fig.tight_layout()

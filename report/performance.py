@@ -58,6 +58,7 @@ def report(
     progress=True,
     force=False,
     models=None,
+    jobs=1,
 ) -> dict:
     """Synthesize and measure the report's configurations; write the table, JSON and
     chart to ``out_dir``.
@@ -72,9 +73,9 @@ def report(
     ``measure(config) -> (initiation_interval, latency)`` measures the cycles in
     simulation (``sim.rtl_model.measure_timing``, passed in by ``lst report``: ``hw``
     depends on nothing above it); without it the schedule's interval is reported.
+    ``jobs``: configurations synthesized and measured side by side (processes; each
+    Yosys run is single-threaded); the rows keep their order.
     """
-    from tqdm import tqdm
-
     if out_dir:
         from lst.outputs import check_files
 
@@ -83,22 +84,25 @@ def report(
     lanes = sorted(set(lanes or SUPPORTED_LANES))
     main_model = CoreConfig(checkpoint=checkpoint).model
     models = list(models or ([main_model] if checkpoint else SUPPORTED_MODELS))
-    jobs = [("row", c) for c in report_configs(lanes, checkpoint=checkpoint)]
-    jobs += [("probe", c) for c in probe_configs(lanes, checkpoint=checkpoint)]
-    jobs += [
+    job_list = [("row", c) for c in report_configs(lanes, checkpoint=checkpoint)]
+    job_list += [("probe", c) for c in probe_configs(lanes, checkpoint=checkpoint)]
+    job_list += [
         ("model", CoreConfig(lanes=n, model=m))
         for m in models
         if m != main_model
         for n in MODEL_LANES
         if n in lanes
     ]
+    jobs_count = jobs
+    jobs = job_list
     rows, probes, model_rows = [], [], []
-    for kind, config in tqdm(
-        jobs, desc="report", unit="config", file=sys.stderr, disable=not progress
+    tasks = [
+        (config, ROOT / build / config.name, None if kind == "probe" else measure)
+        for kind, config in jobs
+    ]
+    for (kind, config), row in zip(
+        jobs, _measure_all(tasks, workers=jobs_count, progress=progress), strict=True
     ):
-        row = measure_row(
-            config, ROOT / build / config.name, measure=None if kind == "probe" else measure
-        )
         {"row": rows, "probe": probes, "model": []}[kind].append(row)
         main_q57 = kind == "row" and config.format == MAIN_FORMAT and not config.fabric_lanes
         if (kind == "model" or main_q57) and config.model in models and config.lanes in MODEL_LANES:
@@ -131,8 +135,55 @@ def report(
         "models": model_rows,
     }
     if out_dir:
+        result |= _recorded_elsewhere(Path(out_dir))
         result["files"] = write_report(result, Path(out_dir), force=force)
     return result
+
+
+#: Sections of ``performance.json`` other commands record (``lst board report``, ``lst
+#: board pnr --record``); a new report keeps them.
+RECORDED_ELSEWHERE = ("board_tops", "pnr")
+
+
+def _recorded_elsewhere(out_dir: Path) -> dict:
+    """The :data:`RECORDED_ELSEWHERE` sections of ``out_dir``'s current report, if any."""
+    try:
+        old = json.loads((out_dir / "performance.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: old[k] for k in RECORDED_ELSEWHERE if k in old}
+
+
+def _measure_one(task):
+    config, base, measure = task
+    return measure_row(config, base, measure=measure)
+
+
+def _measure_all(tasks, *, workers: int, progress: bool) -> list[dict]:
+    """:func:`measure_row` of every task, ``workers`` at a time, in the tasks' order."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(tasks), desc="report", unit="config", file=sys.stderr,
+               disable=not progress)  # fmt: skip
+    if workers <= 1 or len(tasks) <= 1:
+        out = []
+        for t in tasks:
+            out.append(_measure_one(t))
+            bar.update()
+        bar.close()
+        return out
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    ctx = multiprocessing.get_context("spawn")
+    out = [None] * len(tasks)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = {pool.submit(_measure_one, t): i for i, t in enumerate(tasks)}
+        for f in as_completed(futures):
+            out[futures[f]] = f.result()
+            bar.update()
+    bar.close()
+    return out
 
 
 #: The files :func:`write_report` writes.

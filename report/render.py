@@ -7,6 +7,7 @@ from __future__ import annotations
 from hw.plan.config import MACS_PER_IMAGE
 
 from .chart import paper_rate
+from .ranking import ranked, rate_range, targets
 from .rows import (
     CLOCK_MHZ,
     FABRIC_ONLY_LANES,
@@ -15,7 +16,9 @@ from .rows import (
     LUT_BUDGET,
     MODEL_TITLES,
     NARROW_LANES,
+    PACKED_LANES,
     XC7Z010,
+    describe,
     lanes_label,
     pct,
 )
@@ -88,6 +91,55 @@ def timing_section(rows: list[dict]) -> list[str]:
     ]
 
 
+def ranking_section(result: dict) -> list[str]:
+    """The rows within the budget by images/s at their own (estimated) clock, and the
+    throughput targets: met or not, and why."""
+    rows = ranked(result["rows"])
+    if not rows:
+        return []
+    budget = result.get("lut_budget", LUT_BUDGET)
+    lines = [
+        "## Ranked by images/s at their own clock",
+        "",
+        f"The rows within the XC7Z010's budget ({pct(budget)} of its LUTs, its DSP48E1, "
+        "RAMB18 and FF), fastest first by images/s at the **low** end of each row's "
+        "estimated Fmax (the table above; an estimate, not a timing analysis), "
+        "`report.ranking`. The order by cycles alone can differ: a row with fabric lanes "
+        "has a longer critical path (the fabric multiplier) than one on DSP48E1 slices.",
+        "",
+        "| rank | format | lanes (DSP + fabric) | px/beat | II | LUT share | Fmax (estimate) | "
+        "images/s (estimate) | bound |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for i, r in enumerate(rows, 1):
+        lo, hi = r["area"]["timing"]["fmax_mhz"]
+        rr = rate_range(r)
+        lines.append(
+            f"| {i} | {r['format']} | {lanes_label(r)} | {r['pixels_per_beat']} | "
+            f"{r['initiation_interval']:,} | {pct(r['lut_share'])} | {lo:.0f}–{hi:.0f} MHz | "
+            f"{rr[0]:,}–{rr[1]:,} | {r['bound']} |"
+        )
+    lines += [
+        "",
+        "### Throughput targets",
+        "",
+        "| target | best row | figure | met | why not |",
+        "|---|---|---|---|---|",
+    ]
+    for t in targets(result).values():
+        row = t["row"]
+        label = (
+            describe(row)
+            if row and "area" in row
+            else (f"{row['lanes']} lanes, {row['format']}, {row['device']}" if row else "—")
+        )
+        lines.append(
+            f"| {t['target']} | {label} | {t['value']} | {'yes' if t['met'] else 'no'} | "
+            f"{t['why'] or '—'} |"
+        )
+    return [*lines, ""]
+
+
 def bounds_table(rows: list[dict]) -> list[str]:
     """performance.md's bound and next step per row."""
     lines = [
@@ -134,13 +186,18 @@ def pnr_table(pnr: dict) -> list[str]:
         "(seeded), a clock constraint on its clock pin. Fmax is nextpnr's post-route "
         "figure from its timing database, utilisation the placer's count: measured, not "
         "estimated. Images/s at that Fmax. (The XC7Z010 rows above are Yosys counts and an "
-        "estimate; no open flow places that part.)",
+        "estimate; no open flow places that part.) Generator: whether the row was routed "
+        "with this generator (`hw.verilog.generator_digest`) or an earlier one, whose core "
+        "may differ (a row is kept until `make pnr-all` routes it again).",
         "",
         "| format | lanes (multiplier + fabric) | px/beat | device | LUT4 | FF | DP16KD | "
         "MULT18X18D | Fmax (constraint) | worst path (logic levels, ns) | II | images/s at "
-        "Fmax |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|",
+        "Fmax | generator |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---|",
     ]
+    from hw.verilog import generator_digest
+
+    current = generator_digest()
     for r in pnr["rows"]:
         u = r["utilisation"]
         p = r.get("critical_path") or {}
@@ -153,7 +210,8 @@ def pnr_table(pnr: dict) -> list[str]:
             f"{u.get('MULT18X18D', 0)} | {r['fmax_mhz']:.1f} MHz ({r['constraint_mhz']:g}) {ok} | "
             f"`{p.get('from', '?')}` → `{p.get('to', '?')}` ({p.get('logic_levels', '?')}, "
             f"{p.get('delay_ns', 0):.2f}) | {r['initiation_interval']:,} | "
-            f"{r['images_per_s']:,} |"
+            f"{r['images_per_s']:,} | "
+            f"{'this one' if r.get('generator_sha256') == current else 'earlier'} |"
         )
     return [*lines, ""]
 
@@ -235,9 +293,12 @@ def performance_markdown(result: dict) -> str:
         f"Rows: LST-1 with q5.7 weights at every lane count; the 28 lanes again with no DSP "
         f"slice (`dsp_lanes=0`: every lane a fabric lane); q2.6 weights (8 bits, the "
         f"narrowest within 0.05 pp, [accuracy-sweep.md](accuracy-sweep.md)) at "
-        f"{', '.join(map(str, NARROW_LANES))} lanes. Lanes beyond the device's "
-        f"{cap['DSP48E1']} DSP48E1 slices are fabric lanes (radix-4 Booth multipliers in LUTs "
-        "and carry chains, `hw/components/fabric_multiplier.py`). Pixels per beat (px/beat): "
+        f"{', '.join(map(str, NARROW_LANES))} lanes, and packed two lanes per DSP48E1 slice "
+        f"(`--packed-dsp`, `hw/plan/dsp_packing.py`; lanes shown as 2×slices + fabric) at "
+        f"{', '.join(map(str, PACKED_LANES))}. Lanes beyond the device's "
+        f"{cap['DSP48E1']} DSP48E1 slices (twice them, packed) are fabric lanes (radix-4 "
+        "Booth multipliers in LUTs and carry chains, `hw/components/fabric_multiplier.py`). "
+        "Pixels per beat (px/beat): "
         "the fewest of 1, 2, 4 with which the lanes, not the input, set the initiation "
         "interval (II); the AXI path delivers 4 per beat. LUT share: of the device's "
         f"{cap['LUT']:,} LUTs.",
@@ -252,12 +313,16 @@ def performance_markdown(result: dict) -> str:
         f"RAMB18, {cap['DSP48E1']} DSP48E1.",
         "",
         *timing_section(rows),
+        *ranking_section(result),
         "![area against throughput](performance.png)",
         "",
         f"The chart: LUTs against images/s (the paper's at its {p['clock_mhz']} MHz, this "
-        f"core's at an assumed {clock} MHz), both axes logarithmic; colour: DSP48E1 slices "
+        f"core's at an assumed {clock} MHz; the grey bar beside each point: images/s at the "
+        "row's estimated Fmax, low to high), both axes logarithmic; colour: DSP48E1 slices "
         "used (LUTs and DSP slices are not added into one figure); circles q5.7, squares "
-        "q2.6. Pareto front: per format (formats differ in accuracy), the rows no other row "
+        "q2.6, diamonds q2.6 with two lanes per DSP48E1 slice; labels: lanes and the "
+        "row's bound (below). Pareto front: per format "
+        "(formats differ in accuracy), the rows no other row "
         "of that format beats or equals in all of LUTs, DSP48E1 slices and images/s; ringed "
         "and joined by a dashed line. Red lines: the device's LUTs and "
         f"{pct(budget)} of them.",
@@ -266,8 +331,9 @@ def performance_markdown(result: dict) -> str:
         "",
         'The rule (`report.analysis.bound_of`), checked in this order; "the next lane count" is '
         f"the next larger one of the same format in the table (q5.7: every lane count; "
-        f"q2.6: {', '.join(map(str, NARROW_LANES))}) with the same DSP rule (as many DSP "
-        "lanes as the device allows; 0 for the all-fabric row):",
+        f"q2.6: {', '.join(map(str, NARROW_LANES))}; q2.6 packed: "
+        f"{', '.join(map(str, PACKED_LANES))}) with the same DSP rule (as many DSP "
+        "lanes as the device allows, two per slice when packed; 0 for the all-fabric row):",
         "",
         "1. **input rate**: receiving an image (784 / px/beat cycles) takes longer than the "
         "passes (the cycles of the lanes' operations);",

@@ -1,10 +1,11 @@
 """The report's rows: which configurations it measures, and one row's facts.
 
 Rows (:func:`report_configs`): LST-1 at q5.7 for every lane count, the 28 lanes with no
-DSP slice, q2.6 at 56, 112 and 196 lanes; lanes beyond the device's DSP48E1 slices are
-fabric lanes. A row (:func:`config_row`) holds the configuration, its Yosys area
-(:func:`report.synthesis.area`), its cycles, the share of the device it takes, and the
-build request's area estimate beside the measured count.
+DSP slice, q2.6 at 56, 112 and 196 lanes, and q2.6 with two lanes per DSP48E1 slice
+(``packed_dsp``) at 112, 168 and 196 lanes; lanes beyond the device's DSP48E1 slices
+(or twice them, packed) are fabric lanes. A row (:func:`config_row`) holds the
+configuration, its Yosys area (:func:`report.synthesis.area`), its cycles, the share of
+the device it takes, and the build request's area estimate beside the measured count.
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ NARROW_FORMAT = "q2.6"
 NARROW_LANES = (56, 112, 196)
 
 
+#: The q2.6 rows with two lanes per DSP48E1 slice (``packed_dsp``).
+PACKED_LANES = (112, 168, 196)
+
+
 #: The lane count of the all-fabric row (``dsp_lanes=0``), beside its DSP row.
 FABRIC_ONLY_LANES = 28
 
@@ -95,13 +100,19 @@ def _config(lanes: int, fmt: str, **settings) -> CoreConfig:
 
 def report_configs(lanes=None, *, checkpoint: str = "") -> list[CoreConfig]:
     """The configurations of the report's rows, among ``lanes`` (default: all): q5.7 at
-    every lane count, the all-fabric 28 lanes, q2.6 at :data:`NARROW_LANES`."""
+    every lane count, the all-fabric 28 lanes, q2.6 at :data:`NARROW_LANES`, and q2.6
+    packed two lanes per DSP48E1 slice at :data:`PACKED_LANES`."""
     lanes = sorted(set(lanes or SUPPORTED_LANES))
     configs = [_config(n, MAIN_FORMAT, checkpoint=checkpoint) for n in lanes]
     if FABRIC_ONLY_LANES in lanes:
         configs.append(_config(FABRIC_ONLY_LANES, MAIN_FORMAT, checkpoint=checkpoint, dsp_lanes=0))
     configs += [
         _config(n, NARROW_FORMAT, checkpoint=checkpoint) for n in lanes if n in NARROW_LANES
+    ]
+    configs += [
+        _config(n, NARROW_FORMAT, checkpoint=checkpoint, packed_dsp=True)
+        for n in lanes
+        if n in PACKED_LANES
     ]
     return configs
 
@@ -163,6 +174,8 @@ def config_row(config: CoreConfig, area: dict, timing: tuple[int, int] | None = 
         "lanes": config.lanes,
         "pixels_per_beat": config.pixels_per_beat,
         "dsp_lanes": config.dsp_lanes,
+        "packed_dsp": config.packed_dsp,
+        "dsp_slices": config.dsp_slices,
         "fabric_lanes": config.fabric_lanes,
         "fabric_style": config.fabric_style,
         "name": config.name,
@@ -195,7 +208,13 @@ def measure_row(config: CoreConfig, base: Path, *, measure=None) -> dict:
 
 
 def lanes_label(row: dict) -> str:
-    """``56``, or ``112 (80 + 32)`` with fabric lanes (DSP + fabric)."""
+    """``56``, or ``112 (80 + 32)`` with fabric lanes (DSP + fabric); packed two lanes
+    per slice: ``196 (2×80 + 36)``."""
+    if row.get("packed_dsp"):
+        slices = row["dsp_slices"]
+        pairs = row["dsp_lanes"] - slices  # slices with two lanes
+        dsp = f"2×{pairs}" + (f" + {slices - pairs}" if slices > pairs else "")
+        return f"{row['lanes']} ({dsp} + {row['fabric_lanes']})"
     if not row["fabric_lanes"]:
         return f"{row['lanes']}"
     return f"{row['lanes']} ({row['dsp_lanes']} + {row['fabric_lanes']})"
@@ -204,7 +223,10 @@ def lanes_label(row: dict) -> str:
 def describe(row: dict) -> str:
     """``112 lanes (80 DSP + 32 fabric), q5.7, 2 px/beat``."""
     text = f"{row['lanes']} lane{'s' if row['lanes'] > 1 else ''}"
-    if row["fabric_lanes"]:
+    if row.get("packed_dsp"):
+        text += f" ({row['dsp_lanes']} on {row['dsp_slices']} DSP, packed"
+        text += f", {row['fabric_lanes']} fabric)" if row["fabric_lanes"] else ")"
+    elif row["fabric_lanes"]:
         text += f" ({row['dsp_lanes']} DSP + {row['fabric_lanes']} fabric)"
     text += f", {row['format']}"
     if row["pixels_per_beat"] > 1:

@@ -3,6 +3,8 @@ cycles; it sits here, above ``hw`` and ``sim``, because it uses both). Torch-fre
 
 from __future__ import annotations
 
+import os
+
 from lst.cliutil import (
     UserError,
     add_data,
@@ -106,6 +108,7 @@ def cmd_report(args):
         checkpoint=args.checkpoint or "",
         force=args.force,
         models=args.models,
+        jobs=args.jobs,
     )
     lines = [
         f"{r['format']} {lanes_label(r):>14} lanes, {r['pixels_per_beat']} px/beat: II "
@@ -168,12 +171,18 @@ def register(sub):
         type=lane_list,
         default=None,
         help="comma-separated lane counts: only the rows at these (q5.7 at each; with 28, "
-        "the all-fabric 28; q2.6 at 56, 112, 196; with 112, LUTs per fabric lane); "
-        "default: all",
+        "the all-fabric 28; q2.6 at 56, 112, 196, packed at 112, 168, 196; with 112, "
+        "LUTs per fabric lane); default: all",
     )
     p.add_argument("--out", default="docs", help="where the table and plot go")
     add_force(p, "the report files if 'lst report' did not write them")
     p.add_argument("--no-sim", action="store_true", help="skip the cycle measurement")
+    p.add_argument(
+        "--jobs",
+        type=int_at_least(1),
+        default=os.cpu_count() or 1,
+        help="configurations synthesized side by side (default: the CPU count)",
+    )
     p.add_argument(
         "--models",
         type=model_list,

@@ -140,7 +140,7 @@ def decode(
     }
     off = manifest["probes"]["dest_fields"]
     acc, act = probe_data["acc"], probe_data["act"]
-    per_pass = N * N // G
+    per_pass = c.pass_writes
     if len(acc) != len(act) or len(act) != n * 2 * c.blocks * per_pass:
         raise ValueError(
             f"the probes hold {len(acc)} accumulator and {len(act)} activation beats for {n} "
@@ -150,9 +150,9 @@ def decode(
     dest = act[:, col["probe_act_dest"]]
     to_e = ((dest >> off["to_e"]) & 1).astype(bool)
     layout = BufferLayout(c)
-    inv_e = _inverse(G, N * N // G, layout.e)
-    inv_y = _inverse(max(P, 1), c.partition_depth, layout.y)
-    inv_x = _inverse(G, N * N // G, layout.x) if c.blocks > 1 else None
+    inv_e = _inverse(G, c.act_depth, layout.e)
+    inv_y = _inverse(max(P, 1), c.y_depth, layout.y)
+    inv_x = _inverse(G, c.act_depth, layout.x) if c.blocks > 1 else None
     to_y = (dest >> off["to_y"]) & 1
     to_r = (dest >> off["to_r"]) & 1 if "to_r" in off else 0
     y_side = (to_y | to_r).astype(bool)
@@ -169,7 +169,11 @@ def decode(
         image, block = seq // (c.blocks * per_pass), (seq % (c.blocks * per_pass)) // per_pass
         for s in range(G):
             if kind == "row":
-                flat = inv_e[s, act[rows, col["probe_e_addr"]]]
+                if c.ragged:
+                    ebank = act[rows, col[f"probe_e_bank{s}"]]
+                    flat = inv_e[ebank, act[rows, col[f"probe_e_addr{s}"]]]
+                else:
+                    flat = inv_e[s, act[rows, col["probe_e_addr"]]]
             else:
                 ybank = act[rows, col[f"probe_y_bank{s}"]]
                 yaddr = act[rows, col[f"probe_y_addr{s}"]]

@@ -56,3 +56,26 @@ def test_sizes_count_every_buffer():
     assert lst1["pixels"]["bits"] == 2 * 784 * 8 and lst1["e"]["bits"] == 784 * 8
     assert res["x"]["banks"] == 2 and res["r"] == res["y"]
     assert res["y"]["banks"] * res["y"]["words"] >= 784
+
+
+@pytest.mark.parametrize("lanes", SUPPORTED_LANES)
+@pytest.mark.parametrize("buffer", ["e", "x", "y"])
+def test_every_address_fits_its_bank_and_idle_groups_hit_no_value(lanes, buffer):
+    """Ragged groups (140, 168 lanes) write their idle rows and columns, 28 … G·R − 1,
+    too: those places are inside the banks (act_depth, y_depth) and hold no value."""
+    cfg = CoreConfig(lanes=lanes)
+    lay = BufferLayout(cfg)
+    where = getattr(lay, buffer)
+    banks, depth = (cfg.partitions, cfg.y_depth) if buffer == "y" else (cfg.groups, cfg.act_depth)
+    n = cfg.groups * cfg.rounds_per_pass
+    assert cfg.ragged == (n > N)
+    valid = {where(i, j) for i in range(N) for j in range(N)}
+    idle = {where(i, j) for i in range(n) for j in range(n) if max(i, j) >= N}
+    # Y: only the idle columns are written (a column pass's rows are all real).
+    if buffer == "y":
+        idle = {where(i, j) for i in range(N) for j in range(N, n)}
+    assert not valid & idle
+    for b, w in valid | idle:
+        assert 0 <= b < banks and 0 <= w < depth
+    if buffer == "y":  # the output layer reads words below partition_depth only
+        assert all(w < cfg.partition_depth for _, w in valid)

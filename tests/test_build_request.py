@@ -57,7 +57,7 @@ RULES = {
         ["--lanes", "196"],
         r"\(196 lanes, q5\.7, lst1(, 64 images)?\) does not fit the (XC7Z010|LFE5U-45F): it "
         r"needs an estimated [\d,]+ LUT4?s \(it has (17,600|43,848)\) by the pre-synthesis "
-        r"estimate of hw\.plan\.area_estimate; --lanes 112 fits, or "
+        r"estimate of hw\.plan\.area_estimate; --lanes (112|140|168) fits, or "
         r"--(board zybo-z7-20|device xc7z020|device lfe5u-85f) \((XC7Z020|LFE5U-85F)\) fits; "
         r"--ignore-fit builds it anyway$",
     ),
@@ -317,6 +317,7 @@ def test_the_report_and_the_fit_rule_agree(row):
         lanes=row["lanes"],
         dsp_lanes=row["dsp_lanes"],
         pixels_per_beat=row["pixels_per_beat"],
+        packed_dsp=row.get("packed_dsp", False),
     )
     if row["fits_xc7z010"]:
         assert prepare(request).fits
@@ -368,6 +369,7 @@ def test_report_rows_are_requests():
                 lanes=config.lanes,
                 dsp_lanes=config.dsp_lanes,
                 pixels_per_beat=config.pixels_per_beat,
+                packed_dsp=config.packed_dsp,
             ).core_config()
             == config
         )

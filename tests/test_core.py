@@ -119,7 +119,10 @@ def test_models_bit_exact_against_golden(cfg):
 
 @pytest.mark.parametrize(
     "cfg",
-    [CoreConfig(model="reslst3", lanes=14), CoreConfig(model="lst2", lanes=28)],
+    [
+        CoreConfig(model="reslst3", lanes=14),
+        CoreConfig(model="lst2", lanes=28),
+    ],
     ids=lambda c: c.name,
 )
 def test_residual_sum_and_logits_at_their_extremes(cfg):
@@ -137,6 +140,26 @@ def test_residual_sum_and_logits_at_their_extremes(cfg):
     assert [g[0] for g in got] == ref.classes.tolist()
 
 
+def test_packed_pairs_and_narrow_lanes_at_their_extremes():
+    """Two lanes per DSP48E1 slice, with every weight at a q2.6 end (−128 or +127
+    codes; an all-0 image gives −128 × −128, the largest product), saturated
+    activations and ResLST-3's residual features, and lane accumulators narrower than
+    the logits (24 of 26 bits at 56 lanes): bit-exact."""
+    cfg = CoreConfig(model="reslst3", lanes=56, format="q2.6", packed_dsp=True, pixels_per_beat=2)
+    tensors = extreme_tensors(cfg.model)
+    for name in tensors:
+        if name.startswith("blocks.") and name.endswith("weight"):
+            tensors[name][:] = -2.0  # the most negative q2.6 weight: −128 × −128 products
+    qm = quantize_tensors(get_arch(cfg.model), tensors, FixedConfig.parse("q2.6"))
+    w = qm.ints["blocks.0.row.weight"]
+    assert w.min() == w.max() == -128
+    assert qm.ints["out.weight"].min() == -128 and qm.ints["out.weight"].max() == 127
+    images = sample_images(n=0)[[1, 0, 2]]  # all 255, all 0, checkerboard
+    ref = GoldenModel(qm)(images)
+    got = run_core(cfg, images, qm)
+    assert [g[1] for g in got] == ref.logits.tolist()
+
+
 # ------------------------------------------------------------ many groups, fabric lanes
 
 GROUP_CASES = [
@@ -145,6 +168,10 @@ GROUP_CASES = [
     # 7 groups of 28 lanes: the output layer needs a gap after the last column pass.
     CoreConfig(lanes=196, pixels_per_beat=4, format="q2.6", device="xc7z020"),
     CoreConfig(model="reslst3", lanes=112, pixels_per_beat=4, device="xc7z020"),
+    # Ragged groups (6 × 28: the last row and column rounds leave 2 groups idle) with
+    # LST-2's block output X. (LST-1 at 140 lanes and q2.6 packed at 196: every test
+    # image in CI, make verify-ci.)
+    pytest.param(CoreConfig(model="lst2", lanes=168, pixels_per_beat=4), marks=pytest.mark.slow),
 ]
 
 

@@ -23,6 +23,20 @@ def test_json_round_trip():
         ({"lanes": 112, "dsp_lanes": 81}, "dsp_lanes 81 exceeds the 80 DSP48E1 of the xc7z010"),
         ({"device": "xc7a35t"}, "unknown device 'xc7a35t'"),
         ({"fabric_style": "wallace"}, "fabric_style must be one of booth"),
+        (
+            {"packed_dsp": True},
+            "packed_dsp with lst1 at q5.7: two products of 12-bit weights and 8-bit data do not "
+            "fit one DSP48E1: the packed weight needs 33 bits, the port has 25",
+        ),
+        ({"packed_dsp": 1}, "packed_dsp must be true or false, not 1"),
+        (
+            {"lanes": 196, "format": "q2.6", "packed_dsp": True, "dsp_lanes": 162},
+            "dsp_lanes 162 need 81 DSP48E1 \\(two lanes each\\); the xc7z010 has 80",
+        ),
+        (
+            {"format": "q2.6", "packed_dsp": True, "device": "lfe5u-85f"},
+            "packed_dsp packs two products into a DSP48E1 \\(XC7 parts\\); the lfe5u-85f's",
+        ),
     ],
 )
 def test_validation(kwargs, msg):
@@ -49,6 +63,8 @@ def test_56_lanes_under_1000_cycles():
         (56, 2, 28, 5, 56, 0),
         (98, 7, 14, 9, 80, 18),
         (112, 4, 28, 11, 80, 32),
+        (140, 5, 28, 13, 80, 60),
+        (168, 6, 28, 15, 80, 88),
         (196, 7, 28, 19, 80, 116),
     ],
 )
@@ -96,3 +112,46 @@ def test_enough_pixels_per_beat():
     assert got == {28: 1, 56: 1, 98: 2, 112: 2, 196: 4}
     for n, ppb in got.items():
         assert CoreConfig(lanes=n, pixels_per_beat=ppb).bound == "lanes"
+
+
+@pytest.mark.parametrize(
+    ("lanes", "fmt", "model", "dsp", "slices", "fabric"),
+    [
+        (196, "q2.6", "lst1", 160, 80, 36),
+        (168, "q2.6", "lst1", 160, 80, 8),
+        (56, "q2.6", "lst2", 56, 28, 0),
+        (7, "q2.6", "lst1", 7, 4, 0),  # one group; lane 6 has a slice of its own
+        (112, "q2.6", "reslst3", 112, 56, 0),  # q1.6 + q1.6 features fit 8 bits
+    ],
+)
+def test_packed_dsp_default_split(lanes, fmt, model, dsp, slices, fabric):
+    """Two lanes per DSP48E1 slice: twice the device's slices by default."""
+    c = CoreConfig(lanes=lanes, format=fmt, model=model, packed_dsp=True)
+    assert (c.dsp_lanes, c.dsp_slices, c.fabric_lanes) == (dsp, slices, fabric)
+    assert c.packed_pairs == dsp // 2 and c.packing_shift == 16
+    assert c.name.endswith("_pk")
+    assert CoreConfig.from_json(c.to_json()) == c
+
+
+def test_packed_pairs_share_their_data_bus():
+    """Lanes 2p and 2p + 1 read one data bus in every pass: one lane group (row and
+    column passes) and one output partition (output layer)."""
+    from hw.plan.schedule import PassSchedule
+
+    for lanes in SUPPORTED_LANES:
+        c = CoreConfig(lanes=lanes, format="q2.6", packed_dsp=True)
+        sch = PassSchedule(c)
+        part = sch.out_lane_partition()
+        for p in range(c.packed_pairs):
+            lo, hi = 2 * p, 2 * p + 1
+            assert sch.lane_group[lo] == sch.lane_group[hi] or c.groups == 1
+            assert part[lo] == part[hi]
+
+
+@pytest.mark.parametrize("lanes", [140, 168])
+def test_ragged_groups(lanes):
+    """140 and 168 lanes: 5 and 6 groups of 28, ceil(28 / G) rounds per pass."""
+    c = CoreConfig(lanes=lanes)
+    assert c.ragged and c.rounds_per_pass == -(-28 // c.groups)
+    assert c.row_cycles == c.column_cycles == c.rounds_per_pass * 28
+    assert c.pass_writes == c.rounds_per_pass * 28

@@ -17,7 +17,19 @@ from hw.plan.schedule import PassSchedule
 
 CONFIGS = [
     CoreConfig(lanes=L, pixels_per_beat=p)
-    for L, p in [(1, 1), (4, 2), (7, 1), (14, 4), (28, 1), (56, 7), (98, 4), (112, 4), (196, 4)]
+    for L, p in [
+        (1, 1),
+        (4, 2),
+        (7, 1),
+        (14, 4),
+        (28, 1),
+        (56, 7),
+        (98, 4),
+        (112, 4),
+        (140, 4),
+        (168, 2),
+        (196, 4),
+    ]
 ]
 
 
@@ -109,7 +121,7 @@ def test_column_pass_result_addresses(cfg):
     dut = ColumnPass(cfg)
     G, S = cfg.groups, cfg.group_lanes
     want = [[] for _ in range(G)]
-    for c in range(28 // G):
+    for c in range(cfg.rounds_per_pass):  # ragged groups: idle columns 28 … too
         for g in range(cfg.out_groups):
             for lane in range(S):
                 for s in range(G):
@@ -132,15 +144,25 @@ def test_column_pass_result_addresses(cfg):
 
 @pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: c.name)
 def test_row_pass_result_addresses(cfg):
+    """Results come back as E[r·G + s, j], j = 0 … 27 per row round, and go where
+    BufferLayout.e puts them (ragged groups: idle rows 28 … too)."""
     dut = RowPass(cfg)
+    G, lay = cfg.groups, BufferLayout(cfg)
 
     async def tb(ctx):
         ctx.set(dut.start, 1)
         await ctx.tick()
         ctx.set(dut.start, 0)
         ctx.set(dut.wb_valid, 1)
-        for n in range(784 // cfg.groups):
-            assert ctx.get(dut.wb_addr) == n  # E[r·G + s, j] sits at r·28 + j in bank s
+        for n in range(cfg.pass_writes):
+            r, j = divmod(n, 28)
+            for s in range(G):
+                bank, addr = lay.e(r * G + s, j)
+                if cfg.ragged:
+                    assert ctx.get(dut.e_wr_bank[s]) == bank
+                    assert ctx.get(dut.e_wr_addr[s]) == addr
+                else:
+                    assert (bank, ctx.get(dut.wb_addr)) == (s, addr)
             await ctx.tick()
 
     simulate(dut, tb)
@@ -198,7 +220,7 @@ def test_output_layer_ops_and_logits(cfg):
     assert logits == want
 
 
-@pytest.mark.parametrize("lanes", [1, 4, 28, 56, 98, 112, 196])
+@pytest.mark.parametrize("lanes", [1, 4, 28, 56, 98, 112, 140, 168, 196])
 def test_row_pass_reads_previous_block_output(lanes):
     """Later blocks: group s's value X[r·G + s, k] comes from the bank and word of
     BufferLayout.x, every op."""
@@ -222,7 +244,7 @@ def test_row_pass_reads_previous_block_output(lanes):
             assert seen["addrs"][o][bank] == addr
 
 
-@pytest.mark.parametrize("lanes", [1, 7, 28, 56, 98, 112, 196])
+@pytest.mark.parametrize("lanes", [1, 7, 28, 56, 98, 112, 140, 168, 196])
 def test_column_pass_writes_block_output(lanes):
     """Results Y[g·S + l, c·G + s] of a block that feeds another go to BufferLayout.x."""
     cfg = CoreConfig(model="reslst3", lanes=lanes)
@@ -230,7 +252,7 @@ def test_column_pass_writes_block_output(lanes):
     dut = ColumnPass(cfg)
     G, S = cfg.groups, cfg.group_lanes
     want, got = [], []
-    for c in range(28 // G):
+    for c in range(cfg.rounds_per_pass):
         for g in range(cfg.out_groups):
             for lane in range(S):
                 want.append([lay.x(g * S + lane, c * G + s) for s in range(G)])

@@ -79,20 +79,32 @@ def test_logic_depth_counts_luts_between_registers():
 def test_report_rows_and_their_pixels_per_beat():
     configs = report_configs()
     q57 = [c for c in configs if c.format == "q5.7" and c.fabric_lanes < c.lanes]
-    assert [c.lanes for c in q57] == [1, 2, 4, 7, 14, 28, 56, 98, 112, 196]
+    assert [c.lanes for c in q57] == [1, 2, 4, 7, 14, 28, 56, 98, 112, 140, 168, 196]
     ppb = {c.lanes: c.pixels_per_beat for c in q57}
     # The fewest pixels per beat that leave the lanes the bound: 784/ppb ≤ compute cycles.
-    assert ppb == {1: 1, 2: 1, 4: 1, 7: 1, 14: 1, 28: 1, 56: 1, 98: 2, 112: 2, 196: 4}
+    assert ppb == {
+        **{n: 1 for n in (1, 2, 4, 7, 14, 28, 56)},
+        **{98: 2, 112: 2, 140: 2, 168: 4, 196: 4},
+    }
     assert all(c.bound == "lanes" for c in configs)
     assert [c.lanes for c in configs if c.dsp_lanes == 0] == [28]
-    assert [(c.lanes, c.dsp_lanes, c.fabric_lanes) for c in configs if c.format == "q2.6"] == [
-        (56, 56, 0),
-        (112, 80, 32),
-        (196, 80, 116),
+    narrow = [c for c in configs if c.format == "q2.6"]
+    assert [(c.lanes, c.dsp_lanes, c.fabric_lanes, c.packed_dsp) for c in narrow] == [
+        (56, 56, 0, False),
+        (112, 80, 32, False),
+        (196, 80, 116, False),
+        (112, 112, 0, True),  # 56 slices with two lanes each
+        (168, 160, 8, True),
+        (196, 160, 36, True),
     ]
     # Only some rows: the lanes listed.
     some = report_configs([112, 1])
-    assert [(c.lanes, c.format) for c in some] == [(1, "q5.7"), (112, "q5.7"), (112, "q2.6")]
+    assert [(c.lanes, c.format, c.packed_dsp) for c in some] == [
+        (1, "q5.7", False),
+        (112, "q5.7", False),
+        (112, "q2.6", False),
+        (112, "q2.6", True),
+    ]
     probes = probe_configs([1, 112])
     assert [(c.lanes, c.format, c.dsp_lanes, c.pixels_per_beat) for c in probes] == [
         (112, "q5.7", 64, 2),
@@ -128,12 +140,15 @@ def test_bounds_and_next_steps():
     r98 = by(rows, 98)
     assert r98["bound"] == "DSP" and r98["next_step"].startswith("all 80 DSP48E1 used")
     assert "112 = 80 + 32" in r98["next_step"]
-    # 196 lanes would need 15,600 LUT > 80 % of 17,600 (14,080).
     r112 = by(rows, 112)
-    assert r112["bound"] == "LUT"
-    assert "next lane count (196) needs 15,600 LUT > 80 % of 17,600" in r112["next_step"]
-    assert "XC7Z020" in r112["next_step"]
-    assert by(rows, 196)["bound"] == "LUT"  # over its own budget
+    assert r112["bound"] == "DSP" and "140 = 80 + 60: 11,300 LUT, II 397" in r112["next_step"]
+    # 168 lanes would need 14,500 LUT > 80 % of 17,600 (14,080).
+    r140 = by(rows, 140)
+    assert r140["bound"] == "LUT"
+    assert "next lane count (168) needs 14,500 LUT > 80 % of 17,600" in r140["next_step"]
+    assert "XC7Z020" in r140["next_step"]
+    assert by(rows, 168)["bound"] == "LUT"  # over its own budget
+    assert by(rows, 196)["bound"] == "LUT"
     assert by(rows, 196)["next_step"].startswith("uses 15,600 LUT")
     # The all-fabric row: no DSP slice by choice; the same lanes on DSP slices.
     fab = by(rows, 28, dsp_lanes=0)
@@ -143,6 +158,13 @@ def test_bounds_and_next_steps():
     assert by(rows, 56, "q2.6")["bound"] == "DSP"
     assert by(rows, 112, "q2.6")["bound"] == "DSP"
     assert by(rows, 196, "q2.6")["bound"] == "largest lane count"
+    # Packed: its own ladder (112, 168, 196) and twice the slices' lanes on DSP48E1.
+    pk112 = by(rows, 112, "q2.6", packed=True)
+    assert pk112["bound"] == "DSP" and "80 DSP48E1 (two lanes each)" in pk112["next_step"]
+    assert "168 = 160 + 8: 9,800 LUT" in pk112["next_step"]
+    pk168 = by(rows, 168, "q2.6", packed=True)
+    assert pk168["next_step"].startswith("all 80 DSP48E1 (two lanes each) used")
+    assert by(rows, 196, "q2.6", packed=True)["bound"] == "largest lane count"
 
 
 def test_bound_when_the_next_row_is_missing_or_the_input_is_slow():
@@ -158,7 +180,7 @@ def test_bound_when_the_next_row_is_missing_or_the_input_is_slow():
     r112 = make_row(112, 8937)
     assert bound_of(r112, [r112]) == (
         "not measured",
-        "the next lane count (196 = 80 DSP + 116 fabric) is not in this report",
+        "the next lane count (140 = 80 DSP + 60 fabric) is not in this report",
     )
     slow = make_row(112, 8900, ppb=1)  # 784 cycles to receive an image > 464 of the passes
     bound, step = bound_of(slow, [slow])
@@ -225,10 +247,8 @@ def test_chart_and_tables_are_written(tmp_path):
     _write_report_files(result, tmp_path / "out")
     md = (tmp_path / "out" / "performance.md").read_text()
     assert "| q5.7 | 112 (80 + 32) | 2 | 8,937 (51 %) |" in md
-    assert (
-        "| q5.7 | 112 (80 + 32) | 2 | 464 | 464 / 392 | 51 % | LUT | the next lane count (196)"
-        in md
-    )
+    assert "| q5.7 | 112 (80 + 32) | 2 | 464 | 464 / 392 | 51 % | DSP | all 80 DSP48E1 used" in md
+    assert "| q2.6 | 196 (2×80 + 36) | 4 | 11,000 (62 %) |" in md
     assert "timing is not checked here (no Vivado)" in md.replace("closes timing", "timing")
     assert "targets" not in json.loads((tmp_path / "out" / "performance.json").read_text())
     assert "| q5.7 | 112 | 80 → 64 | 16 | 8,937 → 10,377 | 90 |" in md
@@ -264,6 +284,7 @@ def test_committed_report_is_consistent():
             format=r["format"],
             pixels_per_beat=r["pixels_per_beat"],
             dsp_lanes=r["dsp_lanes"],
+            packed_dsp=r.get("packed_dsp", False),
         )
         assert r["meets_ii_target"] == (r["initiation_interval"] <= cfg.efficiency_bound)
         assert (r["bound"], r["next_step"]) == bound_of(r, result["rows"])

@@ -38,6 +38,8 @@ CASES = [
     ("verilator", CoreConfig(lanes=56)),
     # Seven groups of 14; 80 DSP48E1 lanes and 18 fabric lanes.
     ("verilator", CoreConfig(lanes=98, pixels_per_beat=4)),
+    # Two lanes per DSP48E1 slice (q2.6): 28 slices, two groups of 28 lanes.
+    ("verilator", CoreConfig(lanes=56, format="q2.6", packed_dsp=True)),
     ("icarus", CoreConfig(lanes=28)),
 ]
 

@@ -33,14 +33,30 @@ def test_targets_follow_the_rows():
     assert t["every_ii_le_1.15_macs_over_lanes"]["met"] and t["lut_levels_le_6"]["met"]
     # Without 98 lanes, a measured II of 551 at 112 lanes (and 196 over budget) leaves the
     # 550 target unmet.
-    slow = [r for r in rows if not (r["lanes"] in (98, 112) and r["format"] == "q5.7")]
+    slow = [r for r in rows if not (r["lanes"] in (98, 112, 140) and r["format"] == "q5.7")]
     slow.append(row(112, 8937, timing=(551, 560)))
     t = targets(slow)
     assert t["q5.7_ii_le_550_within_budget"]["met"] is False
     assert "II ≤ 550 only over budget: 196 lanes" in t["q5.7_ii_le_550_within_budget"]["measured"]
     # q2.6 at 196 lanes over 80 % of the LUTs: no q2.6 row meets II ≤ 400 on the device.
-    big = [*rows[:-1], row(196, 14200, fmt="q2.6")]
+    big = [r for r in rows if r["format"] == "q5.7" or r["lanes"] < 168]
+    big.append(row(196, 14200, fmt="q2.6"))
     assert _met(big)["q2.6_ii_le_400_within_budget"] is False
+    # The throughput targets of the ragged and packed rows: 140 lanes (II 397) and q2.6
+    # packed at 196 (II 276) within the budget; not without them.
+    t = targets(rows)
+    assert t["q5.7_ii_le_400_within_budget"]["met"]
+    assert "140 lanes (80 DSP + 60 fabric)" in t["q5.7_ii_le_400_within_budget"]["measured"]
+    assert t["q2.6_ii_le_300_within_budget"]["met"]
+    assert (
+        "196 lanes (160 on 80 DSP, packed, 36 fabric)"
+        in (t["q2.6_ii_le_300_within_budget"]["measured"])
+    )
+    assert _met(big)["q2.6_ii_le_300_within_budget"] is False
+    assert _met(slow)["q5.7_ii_le_400_within_budget"] is False
+    # Images/s at a clock: no row has an Fmax estimate, none was routed: not measured.
+    assert t["q5.7_routed_ecp5_ge_500k_images_per_s"]["met"] is None
+    assert t["q5.7_estimated_xc7z010_ge_400k_images_per_s"]["met"] is None
     assert _met(rows[:6])["q2.6_ii_le_400_within_budget"] is None  # no q2.6 row
     # One row over 1.15 × MACs / lanes, one with 7 LUT levels.
     assert not _met([*rows, row(28, 1247, timing=(2126, 2140))])["every_ii_le_1.15_macs_over_lanes"]

@@ -31,6 +31,7 @@ def cmd_vivado(args):
         model=args.model or "",
         dsp_lanes=-1 if args.dsp_lanes is None else args.dsp_lanes,
         fabric_style=args.fabric_style or "",
+        packed_dsp=args.packed_dsp,
     )
     m = write_vivado(build, out, force=args.force, prepared=prepared)
     obj = {

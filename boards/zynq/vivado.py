@@ -57,7 +57,7 @@ class VivadoBuild(JSONConfig):
     ----------
     board : str
         ``zybo-z7-10`` or ``zybo-z7-20``.
-    lanes, format, checkpoint, model, dsp_lanes, fabric_style
+    lanes, format, checkpoint, model, dsp_lanes, fabric_style, packed_dsp
         The core (see :class:`hw.plan.config.CoreConfig`); 4 pixels per beat always; the
         board's part sets the default DSP lanes.
     fclk_mhz : float
@@ -76,6 +76,7 @@ class VivadoBuild(JSONConfig):
     model: str = ""
     dsp_lanes: int = -1
     fabric_style: str = ""
+    packed_dsp: bool = False
 
     def __post_init__(self):
         self.request()  # every rule of a build request (target ``zynq``)
@@ -95,6 +96,7 @@ class VivadoBuild(JSONConfig):
             weights=self.weights,
             dsp_lanes=self.dsp_lanes,
             fabric_style=self.fabric_style,
+            packed_dsp=self.packed_dsp,
             clock_mhz=self.fclk_mhz,
             allow_saturation=allow_saturation,
             ignore_fit=ignore_fit,

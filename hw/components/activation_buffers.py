@@ -7,7 +7,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..plan.config import CoreConfig, N
+from ..plan.config import CoreConfig
 from ..plan.latency import ACTIVATION_WRITE
 
 __all__ = ["ActivationBuffers", "destination_layout"]
@@ -63,6 +63,8 @@ class ActivationBuffers(wiring.Component):
     dest : In(destination_layout(config))
     e_wr_addr : In(range(784 // groups))
         The same word in every E bank (group ``s`` writes bank ``s``).
+    e_wr_bank, e_wr_addr : In(ArrayLayout(…, groups))
+        Ragged groups (``config.ragged``) instead: bank and word of each group's value.
     x_wr_bank, x_wr_addr
         Bank of each group's value and the word (the same for every group) in X.
     y_wr_bank, y_wr_addr : In(ArrayLayout(…, groups))
@@ -84,14 +86,21 @@ class ActivationBuffers(wiring.Component):
         c = config
         G, P = c.groups, c.partitions
         act = signed(act_width)
-        words = N * N // G
+        words = c.act_depth
         members = {
             "act": In(data.ArrayLayout(act, G)),
             "act_valid": In(1),
             "dest": In(destination_layout(c)),
-            "e_wr_addr": In(range(words)),
+            **(
+                {
+                    "e_wr_bank": In(data.ArrayLayout(range(G), G)),
+                    "e_wr_addr": In(data.ArrayLayout(range(words), G)),
+                }
+                if c.ragged
+                else {"e_wr_addr": In(range(words))}
+            ),
             "y_wr_bank": In(data.ArrayLayout(range(max(2, P)), G)),
-            "y_wr_addr": In(data.ArrayLayout(range(c.partition_depth), G)),
+            "y_wr_addr": In(data.ArrayLayout(range(c.y_depth), G)),
             "e_written": Out(1),
             "col_written": Out(1),
             "e_rd_addr": In(data.ArrayLayout(range(words), G)),
@@ -157,31 +166,30 @@ class ActivationBuffers(wiring.Component):
             self.col_written.eq(to_y | to_x | to_r),
         ]
 
-        # E: group s writes row r·G + s, i.e. bank s, at the row pass's result counter.
-        ebanks = self._banks(m, "e", G, N * N // G)
+        # E: group s writes row r·G + s, i.e. bank s, at the row pass's result counter;
+        # ragged groups write through the crossbar (bank (i + j) mod G).
+        ebanks = self._banks(m, "e", G, c.act_depth)
+        if c.ragged:
+            self._write_crossbar(m, ebanks, self.e_wr_bank, lambda s: self.e_wr_addr[s], to_e)
         for s, (wr, rd) in enumerate(ebanks):
-            m.d.comb += [
-                wr.addr.eq(self.e_wr_addr),
-                wr.data.eq(self.act[s]),
-                wr.en.eq(to_e),
-                rd.addr.eq(self.e_rd_addr[s]),
-                self.e_data[s].eq(rd.data),
-            ]
+            if not c.ragged:
+                m.d.comb += [wr.addr.eq(self.e_wr_addr), wr.data.eq(self.act[s]), wr.en.eq(to_e)]
+            m.d.comb += [rd.addr.eq(self.e_rd_addr[s]), self.e_data[s].eq(rd.data)]
 
-        ybanks = self._banks(m, "y", P, c.partition_depth)
+        ybanks = self._banks(m, "y", P, c.y_depth)
         self._write_crossbar(m, ybanks, self.y_wr_bank, lambda s: self.y_wr_addr[s], to_y)
         for p, (_, rd) in enumerate(ybanks):
             m.d.comb += [rd.addr.eq(self.y_rd_addr), self.y_data[p].eq(rd.data)]
 
         if c.blocks > 1:
-            xbanks = self._banks(m, "x", G, N * N // G)
+            xbanks = self._banks(m, "x", G, c.act_depth)
             self._write_crossbar(m, xbanks, self.x_wr_bank, lambda s: self.x_wr_addr, to_x)
             for b, (_, rd) in enumerate(xbanks):
                 m.d.comb += [rd.addr.eq(self.x_rd_addr[b]), self.x_data[b].eq(rd.data)]
 
         if c.residual:
             # The first block's output, kept in Y's layout until the output layer.
-            rbanks = self._banks(m, "r", P, c.partition_depth)
+            rbanks = self._banks(m, "r", P, c.y_depth)
             self._write_crossbar(m, rbanks, self.y_wr_bank, lambda s: self.y_wr_addr[s], to_r)
             for p, (_, rd) in enumerate(rbanks):
                 m.d.comb += [rd.addr.eq(self.y_rd_addr), self.r_data[p].eq(rd.data)]

@@ -7,7 +7,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..plan.config import CoreConfig, N
-from .loop_nest import LoopNest, drive_pass, lookup, pass_members
+from .loop_nest import LoopNest, drive_pass, lookup, pass_members, weight_counter
 
 __all__ = ["ColumnPass"]
 
@@ -17,7 +17,9 @@ class ColumnPass(wiring.Component):
 
     Op ``o`` = (``c``, ``g``, ``k``): group ``s`` works on column ``j = c·groups + s`` and
     reads tap ``κ = (k + s) mod 28``, i.e. ``E[κ, j]``, which lives in E bank
-    ``κ mod groups`` (rotating the taps keeps two groups off the same bank); lane ``l``
+    ``κ mod groups`` (rotating the taps keeps two groups off the same bank); with
+    ragged groups tap ``κ = k``, in bank ``(k + j) mod groups`` at the same word
+    ``rounds·k + c`` for every group (``hw.plan.buffer_layout``); lane ``l``
     multiplies it by ``W2[g·group_lanes + l, κ]`` (weight word ``28·out_groups + 28·g +
     k``). Results ``Y[g·group_lanes + l, j]`` are stored at tap ``t' = 28·j + i`` of the
     output layer, in Y bank ``t' mod partitions`` at word ``t' // partitions``.
@@ -49,16 +51,16 @@ class ColumnPass(wiring.Component):
         super().__init__(
             {
                 **pass_members(c.weight_words),
-                "e_addr": Out(data.ArrayLayout(range(N * N // G), G)),
+                "e_addr": Out(data.ArrayLayout(range(c.act_depth), G)),
                 "e_bank": Out(data.ArrayLayout(range(max(2, G)), G)),
                 "bias_base": Out(range(2 * N)),
                 "wb_valid": In(1),
                 "y_bank": Out(data.ArrayLayout(range(max(2, P)), G)),
-                "y_addr": Out(data.ArrayLayout(range(c.partition_depth), G)),
+                "y_addr": Out(data.ArrayLayout(range(c.y_depth), G)),
                 **(
                     {
                         "xw_bank": Out(data.ArrayLayout(range(max(2, G)), G)),
-                        "xw_addr": Out(range(N * N // G)),
+                        "xw_addr": Out(range(c.act_depth)),
                     }
                     if c.blocks > 1
                     else {}
@@ -70,24 +72,29 @@ class ColumnPass(wiring.Component):
         m = Module()
         c = self.cfg
         G, S, P = c.groups, c.group_lanes, c.partitions
-        m.submodules.loops = loops = LoopNest((N, c.out_groups, N // G))
+        R = c.rounds_per_pass
+        m.submodules.loops = loops = LoopNest((N, c.out_groups, R))
         k, g, column = loops.index(0), loops.index(1), loops.index(2)
         drive_pass(m, self, loops)
+        # Weight word 28·out_groups + 28·g + k, counted (no adder before the weight ROM).
+        weight_counter(m, self, loops, base=c.out_groups * N, words=c.out_groups * N)
         m.d.comb += [
-            self.w_addr.eq(c.out_groups * N + g * N + k),
             self.bias_base.eq(N + g * S),
         ]
         # Tap of each group, and which E bank serves it.
         # The counter-dependent part of the E address is kept as a register stepped
         # with the loop counters (same cycle, same conditions as LoopNest), so no
         # multiplier sits between them and the E buffer: e_base = k·28 + column with
-        # one group, column·G with several.
-        e_base = Signal(range(N * N // G), name="e_base")
-        k_step, col_step = (N, 1) if G == 1 else (0, G)
+        # one group, column·G with several, k·R + column with ragged groups.
+        e_base = Signal(range(c.act_depth), name="e_base")
+        if G == 1 or c.ragged:
+            k_step, col_step = R, 1
+        else:
+            k_step, col_step = 0, G
         with m.If(loops.busy):
             with m.If(loops.last):  # k = 27: back to k = 0
                 with m.If(g == c.out_groups - 1):
-                    with m.If(column == N // G - 1):
+                    with m.If(column == R - 1):
                         m.d.sync += e_base.eq(0)
                     with m.Else():  # next column
                         m.d.sync += e_base.eq(e_base - (N - 1) * k_step + col_step)
@@ -99,6 +106,11 @@ class ColumnPass(wiring.Component):
             m.d.sync += e_base.eq(0)
         if G == 1:
             m.d.comb += [self.e_bank[0].eq(0), self.e_addr[0].eq(e_base)]
+        elif c.ragged:
+            # Every group reads row k, each from bank (k + s) mod G, at word e_base.
+            for s in range(G):
+                m.d.comb += self.e_bank[s].eq(lookup([(kk + s) % G for kk in range(N)], k))
+            m.d.comb += [self.e_addr[b].eq(e_base) for b in range(G)]
         else:
             # Group s reads tap κ = (k + s) mod 28 of column c·G + s, in bank κ mod G at
             # word (κ // G)·28 + c·G + s. Bank b serves group (b − k) mod G: both depend
@@ -137,9 +149,9 @@ class ColumnPass(wiring.Component):
                             addr.eq(addr + step // P + carry),
                         ]
         if c.blocks > 1:
-            # X[i, c·G + s] at word (28/G)·i + c of bank (i + s) mod G: down a column the
-            # word steps by 28/G; the next column starts one word after the last one's.
-            stride = N // G
+            # X[i, c·G + s] at word R·i + c of bank (i + s) mod G: down a column the
+            # word steps by R; the next column starts one word after the last one's.
+            stride = R
             with m.If(restart):
                 m.d.sync += self.xw_addr.eq(0)
             with m.Elif(self.wb_valid):

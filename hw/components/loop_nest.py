@@ -6,7 +6,7 @@ from amaranth import Array, Const, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["LoopNest", "drive_pass", "lookup", "pass_members"]
+__all__ = ["LoopNest", "drive_pass", "lookup", "pass_members", "weight_counter"]
 
 
 def lookup(values, index):
@@ -28,6 +28,26 @@ def pass_members(weight_words: int) -> dict:
         "done": Out(1),
         "w_addr": Out(range(weight_words)),
     }
+
+
+def weight_counter(m: Module, ports, loops: LoopNest, *, base: int, words: int) -> None:
+    """Drive ``ports.w_addr`` = ``base + index1·28 + index0`` as a register stepped with
+    the loop counters (same cycle, same conditions as :class:`LoopNest`): the weight
+    ROM's address then leaves a flip-flop, with no adder or multiplier on the way
+    (``words``: the trip count of ``index0`` and ``index1`` together, after which the
+    address starts again at ``base``)."""
+    addr = ports.w_addr
+    with m.If(loops.busy):
+        wrap = loops.last
+        if len(loops.bounds) > 1:
+            wrap = wrap & (loops.index(1) == loops.bounds[1] - 1)
+        with m.If(wrap):
+            m.d.sync += addr.eq(base)
+        with m.Else():
+            m.d.sync += addr.eq(addr + 1)
+    with m.Elif(ports.start):
+        m.d.sync += addr.eq(base)
+    assert loops.bounds[0] * (loops.bounds[1] if len(loops.bounds) > 1 else 1) == words
 
 
 def drive_pass(m: Module, ports, loops: LoopNest) -> None:

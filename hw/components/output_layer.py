@@ -24,13 +24,26 @@ class OutputLayer(wiring.Component):
     partitions. Weight word ``blocks·56·out_groups + rr·partition_depth + u`` (the
     output layer's words follow every block's).
 
+    Parameters
+    ----------
+    config : CoreConfig
+    width : int
+        Signed width of the logits, the biases and the partition sums.
+    biases : list of int
+        ``bo`` by class.
+    lane_width : int, optional
+        Signed width of the lane sums (default ``width``): a lane sums one partition's
+        taps only (:func:`hw.plan.config.lane_acc_width`).
+    writable : bool
+        Add a write port to the bias memory.
+
     Ports
     -----
     start, busy, valid, first, last, done, w_addr
         As for :class:`~hw.components.row_pass.RowPass`.
     y_addr : Out(range(partition_depth))
         Word read in every Y bank.
-    lanes_in : In(ArrayLayout(signed(width), lanes))
+    lanes_in : In(ArrayLayout(signed(lane_width), lanes))
         Captured lane sums, valid from the cycle after ``readout``.
     readout : In(1)
         Strobe: a round's sums have been captured.
@@ -41,18 +54,32 @@ class OutputLayer(wiring.Component):
         With ``writable``: one bias written per cycle with ``wr_en`` (while idle).
     """
 
-    def __init__(self, config: CoreConfig, *, width: int, biases, writable: bool = False):
+    def __init__(
+        self,
+        config: CoreConfig,
+        *,
+        width: int,
+        biases,
+        lane_width: int | None = None,
+        writable: bool = False,
+    ):
         self.cfg = config
         c = config
         if len(biases) != CLASSES:
             raise ValueError(f"expected {CLASSES} output biases, got {len(biases)}")
+        lane_width = width if lane_width is None else lane_width
+        if not isinstance(lane_width, int) or not 2 <= lane_width <= width:
+            raise ValueError(
+                f"lane_width must be an integer from 2 to width ({width}), not {lane_width!r}"
+            )
         self.width = width
+        self.lane_width = lane_width
         self.biases = [int(b) for b in biases]
         self.writable = writable
         members = {
             **pass_members(c.weight_words),
             "y_addr": Out(range(c.partition_depth)),
-            "lanes_in": In(data.ArrayLayout(signed(width), c.lanes)),
+            "lanes_in": In(data.ArrayLayout(signed(lane_width), c.lanes)),
             "readout": In(1),
             "logits": Out(stream.Signature(signed(width), always_ready=True)),
         }
@@ -70,15 +97,14 @@ class OutputLayer(wiring.Component):
         depth, rounds, P = c.partition_depth, c.rounds, c.partitions
         m.submodules.loops = loops = LoopNest((depth, rounds))
         u, rnd = loops.index(0), loops.index(1)
-        # Weight words follow the operations one by one: count them (no multiplier).
-        op = Signal(range(max(2, c.output_cycles)))
+        # Weight words follow the operations one by one: count them from the output
+        # layer's first word (no multiplier or adder in front of the weight ROM).
+        base = c.blocks * c.block_words
+        op = Signal(range(c.weight_words), init=base, name="w_word")
         with m.If(loops.busy):
-            m.d.sync += op.eq(Mux(loops.done, 0, op + 1))
+            m.d.sync += op.eq(Mux(loops.done, base, op + 1))
         drive_pass(m, self, loops)
-        m.d.comb += [
-            self.w_addr.eq(c.blocks * c.block_words + op),
-            self.y_addr.eq(u),
-        ]
+        m.d.comb += [self.w_addr.eq(op), self.y_addr.eq(u)]
 
         # The classes of the round whose last op was just issued.
         per_round = c.lanes if c.lanes < CLASSES else CLASSES
@@ -106,11 +132,12 @@ class OutputLayer(wiring.Component):
         # register per level of a tree of two-input adders, so that no path through
         # the readout has more than one adder (or the lane select).
         level, valid = [], Signal(name="sum_valid0")
+        LW = self.lane_width  # the select is as narrow as a lane; the sums widen
         for p in range(P):
-            sel = Signal(signed(self.width), name=f"part{p}")
+            sel = Signal(signed(LW), name=f"part{p}")
             lanes = data.View(
-                data.ArrayLayout(signed(self.width), per_round),
-                self.lanes_in.as_value()[p * CLASSES * self.width :][: per_round * self.width],
+                data.ArrayLayout(signed(LW), per_round),
+                self.lanes_in.as_value()[p * CLASSES * LW :][: per_round * LW],
             )
             m.d.sync += sel.eq(lanes[index])
             level.append(sel)

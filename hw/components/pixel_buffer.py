@@ -17,7 +17,9 @@ class PixelBuffer(wiring.Component):
 
     Pixels arrive row-major, ``pixels_per_beat`` per beat (pixel ``k`` of a beat in
     bits ``8k…8k+7``), 784 per image; the count alone delimits images. Image row
-    ``i`` goes to bank ``i mod banks``, so that ``banks`` rows can be read at once.
+    ``i`` goes to bank ``i mod banks``, so that ``banks`` rows can be read at once
+    (``banks`` from 1 to 28; where it does not divide 28, the last rows leave some
+    banks without one, and their words are read and ignored).
 
     Ports
     -----
@@ -37,12 +39,14 @@ class PixelBuffer(wiring.Component):
     def __init__(self, *, pixels_per_beat: int = 1, banks: int = 1):
         if pixels_per_beat < 1 or N % pixels_per_beat:
             raise ValueError(f"pixels_per_beat must divide 28, not {pixels_per_beat}")
-        if banks < 1 or N % banks:
-            raise ValueError(f"banks must divide 28, not {banks}")
+        if not isinstance(banks, int) or not 1 <= banks <= N:
+            raise ValueError(f"banks must be an integer from 1 to 28, not {banks!r}")
         self.pixels_per_beat = pixels_per_beat
         self.banks = banks
         self.words_per_row = N // pixels_per_beat
-        self.depth = (N // banks) * self.words_per_row  # words per bank per image
+        # Words per bank per image: the most rows a bank holds (banks that do not
+        # divide 28 hold ceil(28 / banks) or one fewer).
+        self.depth = -(-N // banks) * self.words_per_row
         width = 8 * pixels_per_beat
         super().__init__(
             {

@@ -11,11 +11,15 @@ are split into ``groups`` of ``group_lanes``; every lane of a group multiplies t
 same broadcast data value by its own weight.
 
 ``group_lanes`` is the largest divisor of 28 that divides ``lanes`` and ``groups`` the
-rest (both divide 28): 28 lanes are one group, 56 two, 98 seven groups of 14, 112 four
-groups of 28, 196 seven of 28.
+rest: 28 lanes are one group, 56 two, 98 seven groups of 14, 112 four groups of 28,
+140 five, 168 six and 196 seven groups of 28.
 
-* row pass: group ``s`` works on image row ``r·groups + s``; its lanes compute the
-  outputs ``E[row, g·group_lanes + l]`` of output group ``g``, 28 taps each;
+* row pass: group ``s`` works on image row ``r·groups + s`` in round ``r`` (of
+  ``rounds = ceil(28 / groups)``); its lanes compute the outputs ``E[row,
+  g·group_lanes + l]`` of output group ``g``, 28 taps each. Where ``groups`` does not
+  divide 28 (140 and 168 lanes: *ragged* groups), the last round has rows for only
+  ``28 − (rounds − 1)·groups`` groups; the others idle, and their results are written
+  where nothing reads them (``hw.plan.buffer_layout``);
 * column pass: group ``s`` works on column ``c·groups + s``, lanes on output rows;
 * output layer: with fewer than 10 lanes, the lanes take the classes in ``rounds``;
   with 10 or more, the 784 taps are split into ``partitions`` read in parallel, lane
@@ -36,11 +40,19 @@ from lst.jsonconfig import JSONConfig
 from .schedule import pass_gaps
 from .shape import CLASSES, N
 
-__all__ = ["SUPPORTED_LANES", "SUPPORTED_PIXELS_PER_BEAT", "WEIGHT_MODES", "CoreConfig"]
+__all__ = [
+    "SUPPORTED_LANES",
+    "SUPPORTED_PIXELS_PER_BEAT",
+    "WEIGHT_MODES",
+    "CoreConfig",
+    "lane_acc_width",
+]
 
-#: Lane counts the generator accepts: divisors of 28 (one group), or groups of 14 or 28
-#: lanes whose number divides 28 (56 = 2 × 28, 98 = 7 × 14, 112 = 4 × 28, 196 = 7 × 28).
-SUPPORTED_LANES = (1, 2, 4, 7, 14, 28, 56, 98, 112, 196)
+#: Lane counts the generator accepts: divisors of 28 (one group), groups of 14 or 28
+#: lanes whose number divides 28 (56 = 2 × 28, 98 = 7 × 14, 112 = 4 × 28, 196 = 7 × 28),
+#: and the ragged 140 = 5 × 28 and 168 = 6 × 28 (the last round of rows and columns
+#: leaves 2 of 5 and 2 of 6 groups idle).
+SUPPORTED_LANES = (1, 2, 4, 7, 14, 28, 56, 98, 112, 140, 168, 196)
 #: The device whose DSP48E1 count sets the default split of lanes (``hw.fpga.device``).
 DEFAULT_DEVICE = "xc7z010"
 #: Pixels per input stream beat: divisors of 28, so a beat never straddles two rows.
@@ -61,6 +73,25 @@ FABRIC_STYLES = ("booth", "booth_chain", "yosys")
 
 #: The style measured smallest (LUTs) within 5 LUT levels (``python -m report.fabric_area``).
 DEFAULT_STYLE = "booth"
+
+
+def lane_acc_width(config: CoreConfig, stages) -> int:
+    """Signed width of the lanes' accumulators (and of the capture, drain and tanh input)
+    for the contract's ``stages`` (:func:`quant.contract.stages`).
+
+    A row or column stage's dot product plus its bias needs the stage's accumulator
+    width; in the output layer a lane sums only its partition's ``partition_depth``
+    taps (all 784 with fewer than 10 lanes), and the readout adds partitions and bias
+    at the output stage's full width. So a lane needs ``max(row and column stages'
+    accumulators, output product + bits_for_count(partition_depth + 1))`` bits: 22
+    instead of 26 at 196 lanes and q2.6, exact for every value of the format.
+    """
+    from quant.contract import bits_for_count
+
+    *blocks, out = stages
+    widths = [st.acc.width for st in blocks]
+    widths.append(out.product.width + bits_for_count(config.partition_depth + 1))
+    return max(widths)
 
 
 @dataclass(frozen=True)
@@ -92,6 +123,12 @@ class CoreConfig(JSONConfig):
     fabric_style : str
         The fabric lanes' multiplier (:data:`hw.components.fabric_multiplier.FABRIC_STYLES`; empty:
         the default, the smallest measured).
+    packed_dsp : bool
+        Two lanes per DSP48E1 slice (:mod:`hw.plan.dsp_packing`: the pair shares its data
+        value, the 25-bit port carries both weights): for formats whose two products fit
+        one slice (8-bit weights with 8-bit data, not ResLST-3's 9-bit features). Then
+        ``dsp_lanes`` defaults to twice the device's slices, and lanes ``2p``, ``2p + 1``
+        of the first ``dsp_lanes`` share slice ``p``.
     """
 
     lanes: int = 28
@@ -103,6 +140,7 @@ class CoreConfig(JSONConfig):
     dsp_lanes: int = -1
     device: str = DEFAULT_DEVICE
     fabric_style: str = ""
+    packed_dsp: bool = False
 
     def __post_init__(self):
         if not isinstance(self.lanes, int) or self.lanes not in SUPPORTED_LANES:
@@ -129,8 +167,16 @@ class CoreConfig(JSONConfig):
 
         part = device(self.device)  # raises on an unknown part
         dsp = part.DSP48E1
+        if not isinstance(self.packed_dsp, bool):
+            raise ConfigError(f"packed_dsp must be true or false, not {self.packed_dsp!r}")
+        if self.packed_dsp and part.family != "xc7":
+            raise ConfigError(
+                f"packed_dsp packs two products into a DSP48E1 (XC7 parts); the {self.device}'s "
+                "multipliers are 18 × 18"
+            )
+        per_slice = 2 if self.packed_dsp else 1
         if self.dsp_lanes == -1:
-            object.__setattr__(self, "dsp_lanes", min(self.lanes, dsp))
+            object.__setattr__(self, "dsp_lanes", min(self.lanes, per_slice * dsp))
         if (
             not isinstance(self.dsp_lanes, int)
             or isinstance(self.dsp_lanes, bool)
@@ -139,10 +185,14 @@ class CoreConfig(JSONConfig):
             raise ConfigError(
                 f"dsp_lanes must be between 0 and lanes ({self.lanes}), not {self.dsp_lanes!r}"
             )
-        if self.dsp_lanes > dsp:
+        if self.dsp_slices > dsp:
+            packed = " (two lanes each)" if self.packed_dsp else ""
             raise ConfigError(
-                f"dsp_lanes {self.dsp_lanes} exceeds the {dsp} {part.label('DSP48E1')} of the "
-                f"{self.device}"
+                f"dsp_lanes {self.dsp_lanes} need {self.dsp_slices} {part.label('DSP48E1')}"
+                f"{packed}; the {self.device} has {dsp}"
+                if self.packed_dsp
+                else f"dsp_lanes {self.dsp_lanes} exceeds the {dsp} {part.label('DSP48E1')} of "
+                f"the {self.device}"
             )
         if not self.fabric_style:
             object.__setattr__(self, "fabric_style", DEFAULT_STYLE)
@@ -159,6 +209,8 @@ class CoreConfig(JSONConfig):
             object.__setattr__(self, "model", model)
         if not self.checkpoint:
             object.__setattr__(self, "checkpoint", str(default_checkpoint(self.model)))
+        if self.packed_dsp:
+            self.packing_shift  # noqa: B018 (raises when two products do not fit a slice)
 
     # ------------------------------------------------------------ JSON
 
@@ -169,6 +221,8 @@ class CoreConfig(JSONConfig):
             name += f"_d{self.dsp_lanes}"
             if self.fabric_style != DEFAULT_STYLE:
                 name += f"_{self.fabric_style}"
+        if self.packed_dsp:
+            name += "_pk"
         return name if self.weights == "baked" else f"{name}_loadable"
 
     @property
@@ -177,6 +231,37 @@ class CoreConfig(JSONConfig):
         from quant.fixed import FixedFormat
 
         return FixedFormat.parse(self.format).width
+
+    @property
+    def operand_widths(self) -> tuple[int, int]:
+        """Signed widths of the lanes' data and weight operands: pixels are 8 bits,
+        activations ``f + 1`` and ResLST-3's features ``f + 2`` (the contract's stages)."""
+        from quant.contract import FixedConfig, stages
+
+        st = stages(self.arch, FixedConfig.parse(self.format))
+        return max(8, st[-1].x.width), self.weight_width
+
+    @property
+    def packing_shift(self) -> int:
+        """The shift between a packed slice's two products (``ConfigError`` when the
+        format's two products do not fit one DSP48E1)."""
+        from .dsp_packing import packing_shift
+
+        x, w = self.operand_widths
+        try:
+            return packing_shift(x, w)
+        except ConfigError as e:
+            raise ConfigError(f"packed_dsp with {self.model} at {self.format}: {e}") from None
+
+    @property
+    def packed_pairs(self) -> int:
+        """DSP48E1 slices that carry two lanes (lanes ``2p`` and ``2p + 1``)."""
+        return self.dsp_lanes // 2 if self.packed_dsp else 0
+
+    @property
+    def dsp_slices(self) -> int:
+        """DSP48E1 slices the lanes use."""
+        return self.dsp_lanes - self.packed_pairs
 
     @property
     def fabric_lanes(self) -> int:
@@ -216,6 +301,38 @@ class CoreConfig(JSONConfig):
         return self.lanes // self.group_lanes
 
     @property
+    def rounds_per_pass(self) -> int:
+        """Rows (row pass) or columns (column pass) each group takes: ``ceil(28 / groups)``."""
+        return -(-N // self.groups)
+
+    @property
+    def ragged(self) -> bool:
+        """The groups do not divide 28: the last round of each pass leaves some idle."""
+        return N % self.groups != 0
+
+    @property
+    def pass_writes(self) -> int:
+        """Activation beats a row or column pass writes (one value per group each, idle
+        groups included): ``rounds_per_pass · 28``."""
+        return self.rounds_per_pass * N
+
+    @property
+    def act_depth(self) -> int:
+        """Words of one E or X bank (``hw.plan.buffer_layout``): ``groups · rounds²``, which
+        is ``784 / groups`` unless the groups are ragged; then the idle groups' rows
+        ``28 … groups·rounds − 1`` have words too, written and read by nothing else."""
+        return self.groups * self.rounds_per_pass**2
+
+    @property
+    def y_depth(self) -> int:
+        """Words of one Y or R bank: :attr:`partition_depth`, and with ragged groups room
+        for the idle groups' columns (taps ``784 … 28·groups·rounds − 1``), which the
+        output layer never reads."""
+        return max(
+            self.partition_depth, -(-N * self.groups * self.rounds_per_pass // self.partitions)
+        )
+
+    @property
     def out_groups(self) -> int:
         """Output groups per row (row pass) or per column (column pass)."""
         return N // self.group_lanes
@@ -250,7 +367,7 @@ class CoreConfig(JSONConfig):
 
     @property
     def row_cycles(self) -> int:
-        return (N // self.groups) * self.out_groups * N
+        return self.rounds_per_pass * self.out_groups * N
 
     @property
     def column_cycles(self) -> int:

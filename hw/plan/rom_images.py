@@ -51,7 +51,7 @@ class RomImages:
                 for k in range(N):
                     rom[base + g * N + k] = w1[g * c.group_lanes + li, k]
                     rom[base + c.out_groups * N + g * N + k] = w2[
-                        g * c.group_lanes + li, (k + s) % N
+                        g * c.group_lanes + li, sch.column_tap(k, s)
                     ]
         wo = self.q.ints["out.weight"]
         ops = sch.output_ops()

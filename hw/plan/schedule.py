@@ -79,11 +79,18 @@ class PassSchedule:
         o = np.arange(c.column_cycles)
         cc, g, k = o // (c.out_groups * N), (o // N) % c.out_groups, o % N
         s = np.arange(c.groups)[None, :]
-        # Group s reads tap (k + s) mod 28, so that two groups never read the same bank.
-        rows = (k[:, None] + s) % N
+        rows = self.column_tap(k[:, None], s)
         cols = cc[:, None] * c.groups + s
         base = c.out_groups * N
         return Ops(k == 0, k == N - 1, base + g * N + k, rows, cols, np.stack([cc, g], 1))
+
+    def column_tap(self, k, s):
+        """The E row group ``s`` reads at tap ``k`` of a column pass: ``(k + s) mod 28``,
+        so that two groups never read the same bank (E bank ``i mod groups``); with
+        ragged groups row ``k`` for every group (E bank ``(i + j) mod groups``)."""
+        if self.cfg.ragged:
+            return k + 0 * s
+        return (k + s) % N
 
     def output_ops(self) -> Ops:
         """Taps ``t'`` run column-major (t' = 28·j + i), the order the column pass writes Y."""
@@ -146,7 +153,8 @@ def pass_gaps(config: CoreConfig, latency: int | None = None) -> dict[str, int]:
                     out[element(a, g, s, int(li))] = int(o) + L + int(li)
         return out
 
-    def first_reads(ops: Ops, buses: int, valid=lambda i, j: True) -> dict:
+    def first_reads(ops: Ops, buses: int, valid=lambda i, j: i < N and j < N) -> dict:
+        # Ragged groups' idle reads (row or column 28 or more) need no write before them.
         out = {}
         for o in range(len(ops)):
             for b in range(buses):
@@ -166,9 +174,7 @@ def pass_gaps(config: CoreConfig, latency: int | None = None) -> dict[str, int]:
     y_writes = write_times(col, lambda cc, g, s, li: (g * S + li, cc * G + s))
     gaps = {
         "row_to_column": gap(e_writes, len(row), first_reads(col, G)),
-        "column_to_output": gap(
-            y_writes, len(col), first_reads(out, c.partitions, lambda i, j: j < N)
-        ),
+        "column_to_output": gap(y_writes, len(col), first_reads(out, c.partitions)),
         "column_to_row": 0,
     }
     if c.blocks > 1:

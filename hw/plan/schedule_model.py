@@ -37,27 +37,29 @@ class ScheduleModel:
         c, sch = self.cfg, self.schedule
         s, li = sch.lane_group, sch.lane_index
         ops = sch.row_ops()
+        x = _padded(x, c)  # ragged groups: idle groups read rows 28 … and write them
         prod = wrom[sch.block_base(b) + ops.w_addr] * x[ops.row[:, s], ops.col[:, s]]
-        e = np.zeros((N, N), dtype=np.int64)
+        e = _padded(np.zeros((N, N), dtype=np.int64), c)
         stage = self.roms.stages[f"blocks.{b}.row"]
         for blk, acc in _dot_products(ops, prod):
             r, g = blk
             j = g * c.group_lanes + li
             e[r * c.groups + s, j] = self._activation(acc + brom[2 * N * b + j], stage)
-        return e
+        return e[:N, :N]
 
     def _column_pass(self, e, b, wrom, brom):
         c, sch = self.cfg, self.schedule
         s, li = sch.lane_group, sch.lane_index
         ops = sch.column_ops()
+        e = _padded(e, c)
         prod = wrom[sch.block_base(b) + ops.w_addr] * e[ops.row[:, s], ops.col[:, s]]
-        y = np.zeros((N, N), dtype=np.int64)
+        y = _padded(np.zeros((N, N), dtype=np.int64), c)
         stage = self.roms.stages[f"blocks.{b}.col"]
         for blk, acc in _dot_products(ops, prod):
             cc, g = blk
             i = g * c.group_lanes + li
             y[i, cc * c.groups + s] = self._activation(acc + brom[2 * N * b + N + i], stage)
-        return y
+        return y[:N, :N]
 
     def output_rounds(self, features, wrom=None) -> list[tuple[int, np.ndarray]]:
         """The output layer's rounds for one image's ``features`` (28×28): ``(round,
@@ -98,6 +100,15 @@ class ScheduleModel:
         return InferenceResult(argmax_first(logits), logits)
 
     run = __call__
+
+
+def _padded(a: np.ndarray, c: CoreConfig) -> np.ndarray:
+    """``a`` (28 × 28) with zero rows and columns up to ``groups · rounds_per_pass``, where
+    ragged groups' idle lanes read and write."""
+    n = max(N, c.groups * c.rounds_per_pass)
+    out = np.zeros((n, n), dtype=np.int64)
+    out[:N, :N] = a
+    return out
 
 
 def _dot_products(ops: Ops, prod: np.ndarray):
