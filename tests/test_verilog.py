@@ -67,9 +67,17 @@ LINT_FAST = [
 # count changes only the sequencer and the buffers, which the lane counts cover.
 SMALL_LANES = [n for n in SUPPORTED_LANES if n <= 56]
 LARGE_LANES = [n for n in SUPPORTED_LANES if n > 56]
+# The ragged 140 and 168 lanes differ from the others in their passes and buffers, not in
+# the pixel buffer's beat width: 4 pixels per beat only, and LST-2 (X) at 168, ResLST-3 at
+# 140.
+RAGGED_LANES = [n for n in LARGE_LANES if CoreConfig(lanes=n).ragged]
 LINT_ALL = (
     list(itertools.product(["lst1"], SMALL_LANES, SUPPORTED_PIXELS_PER_BEAT))
-    + list(itertools.product(["lst1"], LARGE_LANES, (1, 4)))
+    + [
+        (m, n, p)
+        for m, n, p in itertools.product(["lst1"], LARGE_LANES, (1, 4))
+        if not (n in RAGGED_LANES and p == 1)
+    ]
     + [
         (model, lanes, ppb)
         for model in SUPPORTED_MODELS
@@ -77,7 +85,13 @@ LINT_ALL = (
         for lanes in SMALL_LANES
         for ppb in (SUPPORTED_PIXELS_PER_BEAT[0], SUPPORTED_PIXELS_PER_BEAT[-1])
     ]
-    + [(model, lanes, 4) for model in SUPPORTED_MODELS if model != "lst1" for lanes in LARGE_LANES]
+    + [
+        (model, lanes, 4)
+        for model in SUPPORTED_MODELS
+        if model != "lst1"
+        for lanes in LARGE_LANES
+        if lanes not in RAGGED_LANES or (model, lanes) in (("lst2", 168), ("reslst3", 140))
+    ]
 )
 
 
@@ -101,6 +115,13 @@ def test_lint_clean(tmp_path, model, lanes, ppb):
 def test_lint_clean_every_configuration(tmp_path, model, lanes, ppb):
     """``lst verilog --lint`` over the configurations of ``LINT_ALL``."""
     _lint_clean(tmp_path, model, lanes, ppb)
+
+
+def test_lint_clean_packed(tmp_path):
+    """Two lanes per DSP48E1 slice (three pairs and a lane alone at 7 lanes)."""
+    generate(CoreConfig(lanes=7, format="q2.6", packed_dsp=True), tmp_path)
+    for tool, (ok, output) in lint(tmp_path / "lst_core.v").items():
+        assert ok, f"{tool}: {output[:2000]}"
 
 
 def test_time_zero_settle():
