@@ -232,6 +232,7 @@ def verify(
             "weights": config.weights,
             "model": config.model,
             "dsp_lanes": config.dsp_lanes,
+            "packed_dsp": config.packed_dsp,
             "fabric_lanes": config.fabric_lanes,
         },
         "load": load_info,
