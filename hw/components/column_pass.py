@@ -77,7 +77,7 @@ class ColumnPass(wiring.Component):
         k, g, column = loops.index(0), loops.index(1), loops.index(2)
         drive_pass(m, self, loops)
         # Weight word 28·out_groups + 28·g + k, counted (no adder before the weight ROM).
-        weight_counter(m, self, loops, base=c.out_groups * N, words=c.out_groups * N)
+        weight_counter(m, self, loops, base=c.out_groups * N)
         m.d.comb += [
             self.bias_base.eq(N + g * S),
         ]

@@ -170,16 +170,12 @@ class MacArray(wiring.Component):
                 continue
             if ecp5 and lane < self.dsp_lanes:
                 p2 = self._ecp5_multiplier(m, lane)
-                with m.If(en2):
-                    m.d.sync += self.acc[lane].eq(Mux(first2, 0, self.acc[lane]) + p2)
-                continue
-            x1 = Signal(signed(self.x_width), name=f"x{lane}")
-            w1 = Signal(signed(self.w_width), name=f"w{lane}")
-            m.d.sync += [x1.eq(self.x[lane]), w1.eq(self.w[lane])]
-            if lane < self.dsp_lanes:
+            elif lane < self.dsp_lanes:
+                x1, w1 = self._operands(m, lane)
                 p2 = Signal(product, name=f"p{lane}")
                 m.d.sync += p2.eq(x1 * w1)
             else:
+                x1, w1 = self._operands(m, lane)
                 mul = FabricMultiplier(
                     a_width=self.x_width, b_width=self.w_width, style=self.fabric_style
                 )
@@ -192,6 +188,13 @@ class MacArray(wiring.Component):
             with m.If(en2):
                 m.d.sync += acc.eq(Mux(first2, 0, acc) + p2)
         return m
+
+    def _operands(self, m: Module, lane: int) -> tuple[Signal, Signal]:
+        """Lane ``lane``'s data and weight, registered (AREG/BREG)."""
+        x1 = Signal(signed(self.x_width), name=f"x{lane}")
+        w1 = Signal(signed(self.w_width), name=f"w{lane}")
+        m.d.sync += [x1.eq(self.x[lane]), w1.eq(self.w[lane])]
+        return x1, w1
 
     def _ecp5_multiplier(self, m: Module, lane: int) -> Signal:
         """``x[lane]·w[lane]`` on a Lattice MULT18X18D, its inputs and product registered

@@ -90,7 +90,7 @@ class RowPass(wiring.Component):
         ppb = c.pixels_per_beat
         drive_pass(m, self, loops)
         # Weight word g·28 + k, counted (no adder in front of the weight ROM).
-        weight_counter(m, self, loops, base=0, words=c.out_groups * N)
+        weight_counter(m, self, loops, base=0)
         m.d.comb += [
             self.x_byte.eq(k % ppb),
             self.bias_base.eq(g * c.group_lanes),
