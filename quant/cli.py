@@ -42,10 +42,14 @@ def cmd_accuracy(args):
     from .accuracy import accuracy_report, sweep
 
     if args.sweep:
-        models = [args.model] if args.model else ["lst1", "lst2", "reslst3"]
+        models = [args.model] if args.model else None
         lo, hi = args.widths
         result = sweep(
-            models, range(lo, hi + 1), data_dir=args.data_dir, out_dir=args.out, force=args.force
+            *([models] if models else []),
+            widths=range(lo, hi + 1),
+            data_dir=args.data_dir,
+            out_dir=args.out,
+            force=args.force,
         )
         lines = [
             f"{r['model']:<8} {r['width']:>2} bits {r['format']:<7} float {r['float_accuracy']:.2f}"
@@ -66,6 +70,7 @@ def cmd_accuracy(args):
         tanh_frac=args.tanh_frac,
         activation=args.activation,
         allow_saturation=args.allow_saturation,
+        data_frac=args.data_frac,
     )
     emit(
         args,
@@ -100,6 +105,13 @@ def register(sub):
     p.add_argument("--act-frac", type=int, default=None, help="activation fractional bits")
     p.add_argument("--tanh-frac", type=int, default=None, help="tanh input fractional bits")
     p.add_argument("--activation", choices=("tanh", "paper"), default="tanh")
+    p.add_argument(
+        "--data-frac",
+        type=int,
+        default=None,
+        help="transform-domain models: fractional bits of the coefficients (default: the "
+        "weight format's)",
+    )
     p.add_argument("--sweep", action="store_true", help="sweep weight widths for every model")
     p.add_argument("--widths", type=_width_range, default=(6, 16), help="sweep range, e.g. 6-16")
     p.add_argument("--out", default="docs", help="where --sweep writes its table and plot")

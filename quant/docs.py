@@ -15,6 +15,7 @@ from lst.arch import get_arch
 
 from .contract import INPUT_FORMAT, FixedConfig, stages
 from .fixed import FixedFormat
+from .transform_docs import transform_blocks
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "fixed-point.md"
 
@@ -226,6 +227,7 @@ def generated_blocks() -> dict[str, str]:
         "rules-lst1-q5.7": rules_stage_table("lst1", cfg),
         f"tanh-range-{EXAMPLE_FORMAT}": tanh_range_table(ex),
         f"bias-fold-{EXAMPLE_FORMAT}": fold_examples(ex),
+        **transform_blocks(),
     }
 
 

@@ -64,6 +64,21 @@ def argmax_first(logits: np.ndarray) -> np.ndarray:
     return np.argmax(logits, axis=1).astype(np.int64)
 
 
+def run_in_chunks(run, images, chunk: int, classes: int, intermediates: bool) -> InferenceResult:
+    """``run(images, keep) -> logits`` over ``chunk`` images at a time (``keep``: a dict
+    that collects the intermediates, or None); the results joined and classified."""
+    logits, keeps = [], []
+    for start in range(0, len(images), chunk):
+        keep = {} if intermediates else None
+        logits.append(run(images[start : start + chunk], keep))
+        keeps.append(keep)
+    logits = np.concatenate(logits).astype(np.int64) if logits else np.zeros((0, classes), np.int64)
+    inter = {}
+    if intermediates and keeps:
+        inter = {k: np.concatenate([kp[k] for kp in keeps]).astype(np.int64) for k in keeps[0]}
+    return InferenceResult(argmax_first(logits), logits, inter)
+
+
 class GoldenModel:
     """Fixed-point inference of a :class:`~quant.quantize.QuantizedLST`."""
 
@@ -125,20 +140,7 @@ class GoldenModel:
 
     def __call__(self, images, *, intermediates: bool = False) -> InferenceResult:
         images = check_images(images, self.arch.n)
-        logits, keeps = [], []
-        for start in range(0, len(images), self.chunk):
-            keep = {} if intermediates else None
-            logits.append(self._run(images[start : start + self.chunk], keep))
-            keeps.append(keep)
-        logits = (
-            np.concatenate(logits).astype(np.int64)
-            if logits
-            else np.zeros((0, self.arch.classes), np.int64)
-        )
-        inter = {}
-        if intermediates and keeps:
-            inter = {k: np.concatenate([kp[k] for kp in keeps]).astype(np.int64) for k in keeps[0]}
-        return InferenceResult(argmax_first(logits), logits, inter)
+        return run_in_chunks(self._run, images, self.chunk, self.arch.classes, intermediates)
 
     def to_float(self, name: str, values: np.ndarray) -> np.ndarray:
         """Real values of an intermediate tensor (for comparisons with the float model)."""

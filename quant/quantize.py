@@ -32,6 +32,7 @@ from .fixed import FixedFormat
 __all__ = [
     "QuantizationError",
     "QuantizedLST",
+    "StoredIntegers",
     "auto_format",
     "auto_width",
     "quantize_checked",
@@ -47,8 +48,47 @@ class QuantizationError(LSTError, ValueError):
     """Quantization refused (strict mode, bad input). One line."""
 
 
+class StoredIntegers:
+    """What every quantized model has: its integers (``ints``), the per-tensor counts of
+    saturated (``saturated``) and rounded-to-zero (``rounded_to_zero``) values, where it
+    came from (``source``), and ``.npz`` persistence. Subclasses are dataclasses with
+    ``arch`` and ``config`` and implement ``_from_meta``."""
+
+    @property
+    def total_saturated(self) -> int:
+        return sum(self.saturated.values())
+
+    def quantization_counts(self) -> dict:
+        """Saturated and rounded-to-zero counts, in total and per tensor (non-zero only)."""
+        return {
+            "saturated": self.total_saturated,
+            "saturated_by_tensor": {k: v for k, v in self.saturated.items() if v},
+            "rounded_to_zero": sum(self.rounded_to_zero.values()),
+            "rounded_to_zero_by_tensor": {k: v for k, v in self.rounded_to_zero.items() if v},
+        }
+
+    def save_npz(self, path: str | os.PathLike) -> Path:
+        path = Path(path)
+        meta = {
+            "model": self.arch.name,
+            "config": self.config.to_dict(),
+            "saturated": self.saturated,
+            "rounded_to_zero": self.rounded_to_zero,
+            "source": self.source,
+        }
+        np.savez(path, __meta__=np.array(json.dumps(meta)), **self.ints)
+        return path
+
+    @classmethod
+    def load_npz(cls, path: str | os.PathLike):
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["__meta__"]))
+            ints = {k: z[k].astype(np.int64) for k in z.files if k != "__meta__"}
+        return cls._from_meta(meta, ints)
+
+
 @dataclass
-class QuantizedLST:
+class QuantizedLST(StoredIntegers):
     """A model's integers and everything needed to interpret them.
 
     ``ints`` maps checkpoint tensor names to int64 arrays: weights in
@@ -82,19 +122,6 @@ class QuantizedLST:
         out["blocks.0.row.bias"] = out["blocks.0.row.bias"] - w.sum(axis=1) / 256
         out["blocks.0.row.weight"] = w / INPUT_FOLD
         return out
-
-    @property
-    def total_saturated(self) -> int:
-        return sum(self.saturated.values())
-
-    def quantization_counts(self) -> dict:
-        """Saturated and rounded-to-zero counts, in total and per tensor (non-zero only)."""
-        return {
-            "saturated": self.total_saturated,
-            "saturated_by_tensor": {k: v for k, v in self.saturated.items() if v},
-            "rounded_to_zero": sum(self.rounded_to_zero.values()),
-            "rounded_to_zero_by_tensor": {k: v for k, v in self.rounded_to_zero.items() if v},
-        }
 
     def check_saturation(self) -> None:
         """Raise :class:`QuantizationError` if any weight or bias saturated: a clamped
@@ -132,28 +159,10 @@ class QuantizedLST:
             out[st.name] = (int(lo.min()), int(hi.max()))
         return out
 
-    # ------------------------------------------------------------ persistence
-
-    def save_npz(self, path: str | os.PathLike) -> Path:
-        path = Path(path)
-        meta = {
-            "model": self.arch.name,
-            "config": self.config.to_dict(),
-            "saturated": self.saturated,
-            "rounded_to_zero": self.rounded_to_zero,
-            "source": self.source,
-        }
-        np.savez(path, __meta__=np.array(json.dumps(meta)), **self.ints)
-        return path
-
     @classmethod
-    def load_npz(cls, path: str | os.PathLike) -> QuantizedLST:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["__meta__"]))
-            ints = {k: z[k].astype(np.int64) for k in z.files if k != "__meta__"}
-        arch = get_arch(meta["model"])
+    def _from_meta(cls, meta: dict, ints: dict) -> QuantizedLST:
         return cls(
-            arch,
+            get_arch(meta["model"]),
             FixedConfig.from_dict(meta["config"]),
             ints,
             meta["saturated"],
