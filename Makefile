@@ -12,9 +12,11 @@ MNIST_DIR ?= $(if $(wildcard ../shared/data/mnist/t10k-labels-idx1-ubyte.gz),$(a
 export MNIST_DIR
 
 # Hardware generator settings (see `lst verilog --help`).
+# MODEL=ht1, dct1 or bwt1: the transform-domain cores (make verilog, make verify-full).
 MODEL      ?= lst1
 CHECKPOINT ?= models/$(MODEL).safetensors
-LANES      ?= 28
+# Empty: the model's default (28; the transform-domain cores: their side, 32 or 28).
+LANES      ?=
 FORMAT     ?= q5.7
 # Pixels per input beat (1, 2, 4, 7, 14, 28): above 56 lanes one pixel per cycle is too
 # slow for the lanes (lst verilog says so); the AXI path delivers 4.
@@ -64,7 +66,7 @@ help:
 	@echo "make pnr          place and route the 28-lane core on an ECP5 (open flow): post-route Fmax, critical path"
 	@echo "make pnr-all      the same for 28 to 196 lanes, recorded in docs/performance.md"
 	@echo "make verify-full  stream all 10,000 MNIST test images through the RTL"
-	@echo "make verify-ci    the nine verify-full runs of CI, two at a time (make -j2 --output-sync)"
+	@echo "make verify-ci    the twelve verify-full runs of CI, two at a time (make -j2 --output-sync)"
 	@echo "make report       area (Yosys, XC7Z010) and cycle report -> docs/performance.md"
 	@echo "make formal       prove the AXI wrapper's properties with SymbiYosys (docs/verification.md)"
 	@echo "make targets      the project's targets, met or not, from docs/performance.json (bench/targets.py)"
@@ -131,7 +133,8 @@ train: $(VENV)/.installed
 
 # Every hardware command checks its build request the same way (hw/request.py):
 # IGNORE_FIT=1 builds a design the area estimate says does not fit the device.
-REQUEST = --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
+LANES_ARG = $(if $(LANES),--lanes $(LANES))
+REQUEST = --model $(MODEL) --checkpoint $(CHECKPOINT) $(LANES_ARG) --format $(FORMAT) \
           $(if $(DSP_LANES),--dsp-lanes $(DSP_LANES)) $(if $(filter-out 0,$(PACKED)),--packed-dsp) \
           $(if $(IGNORE_FIT),--ignore-fit)
 
@@ -163,11 +166,11 @@ pnr-all: $(VENV)/.installed
 # stage of every image against the golden model (docs/debugging.md). A failing image is
 # traced alone into $(BUILD)/waves either way.
 DIFF ?=
-VERIFY_TRACE = $(BUILD)/waves/verify-$(MODEL)-l$(LANES)-p$(PPB)-$(FORMAT)-$(WEIGHTS).fst
+VERIFY_TRACE = $(BUILD)/waves/verify-$(MODEL)-l$(or $(LANES),default)-p$(PPB)-$(FORMAT)-$(WEIGHTS).fst
 
 verify-full: $(VENV)/.installed
 	$(if $(filter-out 0,$(WAVES)),mkdir -p $(BUILD)/waves)
-	$(LST) verify --model $(MODEL) --checkpoint $(CHECKPOINT) --lanes $(LANES) --format $(FORMAT) \
+	$(LST) verify --model $(MODEL) --checkpoint $(CHECKPOINT) $(LANES_ARG) --format $(FORMAT) \
 		--pixels-per-beat $(PPB) $(if $(DSP_LANES),--dsp-lanes $(DSP_LANES)) \
 		$(if $(filter-out 0,$(PACKED)),--packed-dsp) --weights $(WEIGHTS) $(if $(LOAD),--load $(LOAD)) --waves-dir $(BUILD)/waves \
 		$(if $(filter-out 0,$(WAVES)),--waves $(VERIFY_TRACE)) $(if $(filter-out 0,$(DIFF)),--diff) --json
@@ -175,7 +178,7 @@ verify-full: $(VENV)/.installed
 # The full-test-set regressions CI runs, two at a time (each is one simulator process):
 # every configuration changed or added by the work it covers, bit-exact on 10,000 images.
 VERIFY_CI := lst1-28 lst1-28-loadable lst1-56 lst1-112 lst1-140 lst1-196-q2.6 \
-	lst1-196-q2.6-packed lst2-28 reslst3-28
+	lst1-196-q2.6-packed lst2-28 reslst3-28 ht1 dct1 bwt1
 .PHONY: $(addprefix verify-ci-,$(VERIFY_CI))
 verify-ci: $(addprefix verify-ci-,$(VERIFY_CI))
 verify-ci-lst1-28:          ; $(MAKE) --no-print-directory verify-full
@@ -187,6 +190,9 @@ verify-ci-lst1-196-q2.6:    ; $(MAKE) --no-print-directory verify-full LANES=196
 verify-ci-lst1-196-q2.6-packed: ; $(MAKE) --no-print-directory verify-full LANES=196 PPB=4 FORMAT=q2.6 PACKED=1
 verify-ci-lst2-28:          ; $(MAKE) --no-print-directory verify-full MODEL=lst2
 verify-ci-reslst3-28:       ; $(MAKE) --no-print-directory verify-full MODEL=reslst3
+verify-ci-ht1:              ; $(MAKE) --no-print-directory verify-full MODEL=ht1
+verify-ci-dct1:             ; $(MAKE) --no-print-directory verify-full MODEL=dct1
+verify-ci-bwt1:             ; $(MAKE) --no-print-directory verify-full MODEL=bwt1
 
 report: $(VENV)/.installed
 	$(LST) report --checkpoint $(CHECKPOINT) --models $(REPORT_MODELS) --out docs

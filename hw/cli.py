@@ -56,6 +56,8 @@ def cmd_verilog(args):
     if dry_run(args, build):
         return
     config = build.config
+    if build.request.transform:
+        from .transform_verilog import generate_transform as generate
     manifest = generate(
         config, args.out, qmodel=build.qmodel, force=args.force, record=build.record()
     )
@@ -82,9 +84,8 @@ def cmd_verilog(args):
         bad = [f"{k}: {v[1].strip()}" for k, v in results.items() if not v[0]]
         if bad:
             raise UserError("lint failed: " + " | ".join(bad)[:2000])
-    split = (
-        f" ({config.dsp_lanes} DSP, {config.fabric_lanes} fabric)" if config.fabric_lanes else ""
-    )
+    fabric = getattr(config, "fabric_lanes", 0)
+    split = f" ({config.dsp_lanes} DSP, {fabric} fabric)" if fabric else ""
     text = (
         f"{obj['verilog']} ({config.model}, {config.lanes} lanes{split}, {config.format}, "
         f"II {config.initiation_interval} cycles) and ROM images in {obj['out_dir']}/rom"
@@ -139,6 +140,7 @@ def add_request_args(p, target: str, *, weights: str = "baked") -> None:
     the same names, defaults and checks in every hardware command. ``weights`` is the
     default of ``--weights`` where the target has it."""
     from lst.cliutil import int_at_least
+    from lst.transform.arch import TRANSFORM_MODELS
     from quant.cli import add_quantize_args
 
     from .fpga.device import BOARD_DEVICES, DEVICES
@@ -151,18 +153,28 @@ def add_request_args(p, target: str, *, weights: str = "baked") -> None:
         SUPPORTED_PIXELS_PER_BEAT,
         WEIGHT_MODES,
     )
+    from .plan.transform_config import transform_lane_counts
 
     options = TARGET_OPTIONS[target]
     p.add_argument(
         "--model",
         default=None,
-        choices=SUPPORTED_MODELS,
-        help="default: the checkpoint's (its metadata, else its tensors), else lst1",
+        choices=(*SUPPORTED_MODELS, *TRANSFORM_MODELS),
+        help="default: the checkpoint's (its metadata, else its tensors), else lst1; ht1, "
+        "dct1, bwt1: the transform-domain cores (lst verilog, lst verify)",
     )
     p.add_argument(
         "--checkpoint", default=None, help="default: the model's, models/MODEL.safetensors"
     )
-    p.add_argument("--lanes", type=int, default=28, choices=SUPPORTED_LANES)
+    lanes = set(SUPPORTED_LANES)
+    lanes |= {n for a in TRANSFORM_MODELS.values() for n in transform_lane_counts(a)}
+    p.add_argument(
+        "--lanes",
+        type=int,
+        default=None,
+        choices=sorted(lanes),
+        help="default: 28 (the transform-domain cores: their coefficients' side, 32 or 28)",
+    )
     p.add_argument("--format", default="q5.7", help="weight format, e.g. q5.7")
     if "pixels_per_beat" in options:
         p.add_argument("--pixels-per-beat", type=int, default=1, choices=SUPPORTED_PIXELS_PER_BEAT)
@@ -224,14 +236,17 @@ def add_request_args(p, target: str, *, weights: str = "baked") -> None:
 def request_from_args(args, target: str, **fixed):
     """The :class:`~hw.request.BuildRequest` named by the options of
     :func:`add_request_args` (``fixed``: settings the command sets itself)."""
+    from lst.transform.arch import is_transform_model
+
     from .request import BuildRequest
 
+    default_lanes = 0 if is_transform_model(args.model) else 28
     settings = {
         "target": target,
         "model": args.model or "",
         "checkpoint": args.checkpoint or "",
         "format": args.format,
-        "lanes": args.lanes,
+        "lanes": default_lanes if args.lanes is None else args.lanes,
         "pixels_per_beat": getattr(args, "pixels_per_beat", None) or 1,
         "weights": getattr(args, "weights", None) or "baked",
         "dsp_lanes": -1 if args.dsp_lanes is None else args.dsp_lanes,

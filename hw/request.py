@@ -65,6 +65,8 @@ TARGETS = {
     "pnr": ("core", "constraint", "the core placed and routed out of context (lst board pnr)"),
     "simulation": ("core", None, "the core in simulation (lst verify): no device fit"),
 }
+#: The targets the transform-domain cores have (the core's Verilog, its simulation).
+TRANSFORM_TARGETS = ("core", "simulation")
 #: The clock a ``board`` clock is made by, per device family.
 BOARD_CLOCKS = {"xc7": "mmcm", "ecp5": "pll"}
 #: The highest clock constraint ``pnr`` takes (the ECP5 PLL's highest output), MHz.
@@ -171,8 +173,20 @@ class BuildRequest(JSONConfig):
         # The core's own rules (lanes, pixels per beat, format, model, DSP lanes).
         config = self.core_config()
         # The resolved settings are the request's (a JSON round trip gives them back).
-        for name in ("model", "checkpoint", "dsp_lanes", "fabric_style"):
+        if self.transform:
+            resolved = ("model", "lanes")
+        else:
+            resolved = ("model", "checkpoint", "dsp_lanes", "fabric_style")
+        for name in resolved:
             object.__setattr__(self, name, getattr(config, name))
+
+    @property
+    def transform(self) -> bool:
+        """A transform-domain model (HT-1, DCT-1, BWT-1): :class:`~hw.plan.
+        transform_config.TransformCoreConfig` instead of :class:`~hw.plan.config.CoreConfig`."""
+        from lst.transform.arch import is_transform_model
+
+        return is_transform_model(self.model)
 
     def _check_clock(self, clock: str | None) -> None:
         mhz = self.clock_mhz
@@ -205,8 +219,12 @@ class BuildRequest(JSONConfig):
             if not lo <= mhz <= hi:
                 raise ConfigError(f"--fclk-mhz {mhz:g}: the PS's FCLK0 must be {lo:g}–{hi:g} MHz")
 
-    def core_config(self) -> CoreConfig:
-        """The core's settings (validated by :class:`~hw.plan.config.CoreConfig`)."""
+    def core_config(self):
+        """The core's settings (validated by :class:`~hw.plan.config.CoreConfig`, or
+        :class:`~hw.plan.transform_config.TransformCoreConfig` for the transform-domain
+        models)."""
+        if self.transform:
+            return self._transform_config()
         return CoreConfig(
             lanes=self.lanes,
             pixels_per_beat=self.pixels_per_beat,
@@ -218,6 +236,33 @@ class BuildRequest(JSONConfig):
             device=self.device,
             fabric_style=self.fabric_style,
             packed_dsp=self.packed_dsp,
+        )
+
+    def _transform_config(self):
+        from .plan.transform_config import TransformCoreConfig
+
+        if self.target not in TRANSFORM_TARGETS:
+            raise ConfigError(
+                f"{TARGETS[self.target][2]}: the {self.model} core has no such flow yet; "
+                f"lst verilog and lst verify build it"
+            )
+        for flag, value, default in (
+            ("--weights", self.weights, "baked"),
+            ("--dsp-lanes", self.dsp_lanes, -1),
+            ("--fabric-style", self.fabric_style, ""),
+            ("--packed-dsp", self.packed_dsp, False),
+        ):
+            if value != default:
+                raise ConfigError(
+                    f"{flag} applies to the LST cores, not to the {self.model} core (its "
+                    "lanes are DSP48E1 slices, or adders for the Hadamard transform)"
+                )
+        return TransformCoreConfig(
+            model=self.model,
+            lanes=self.lanes,
+            pixels_per_beat=self.pixels_per_beat,
+            format=self.format,
+            checkpoint=self.checkpoint,
         )
 
     @property
@@ -290,6 +335,10 @@ def _over(estimate: dict, dev) -> list[str]:
 
 
 def _estimate(request: BuildRequest) -> dict:
+    if request.transform:
+        from .plan.transform_estimate import estimate_transform
+
+        return estimate_transform(request.core_config())
     from .plan.area_estimate import estimate
 
     family = DEVICES[request.device].family
@@ -337,9 +386,11 @@ def prepare(request: BuildRequest) -> Build:
     for every command). Raises :class:`~lst.errors.ConfigError` (or the quantizer's
     :class:`~quant.quantize.QuantizationError`) with one line naming the problem."""
     from quant.quantize import quantize_checked
+    from quant.transform_quantize import quantize_transform_checkpoint
 
     config = request.core_config()
-    qmodel = quantize_checked(
+    quantize = quantize_transform_checkpoint if request.transform else quantize_checked
+    qmodel = quantize(
         config.checkpoint_path(),
         config.format,
         model=config.model,
@@ -360,7 +411,9 @@ def prepare(request: BuildRequest) -> Build:
             f"{fit_suggestion(request)}; --ignore-fit builds it anyway"
         )
     notes = []
-    if config.bound == "input rate" and request.target in ("core", "selftest", "simulation"):
+    if request.transform:
+        pass  # no input-rate bound: 784 pixels take at most 784 of its 1,500+ cycles
+    elif config.bound == "input rate" and request.target in ("core", "selftest", "simulation"):
         notes.append(
             f"the input rate bounds the initiation interval: {config.load_cycles} cycles to "
             f"receive 784 pixels at {config.pixels_per_beat} per beat, the passes take "

@@ -90,6 +90,14 @@ def generate(
     """
     from lst.outputs import check_dir
 
+    from .plan.transform_config import TransformCoreConfig
+
+    if isinstance(config, TransformCoreConfig):
+        if probes:
+            raise ValueError("the transform-domain cores have no probe ports")
+        from .transform_verilog import generate_transform
+
+        return generate_transform(config, out_dir, qmodel=qmodel, force=force, record=record)
     check_dir(out_dir, kind="verilog", inputs=[config.checkpoint_path()], force=force)
     from amaranth.back import verilog
 
@@ -107,18 +115,7 @@ def generate(
         rom.mkdir()
         w = core.w_width
         roms = {}
-
-        def put(name, words, width, layout):
-            comment = f"{name}: {len(words)} words x {width} bits\n{layout}"
-            write_mem(rom / f"{name}.mem", words, width, comment)
-            write_coe(rom / f"{name}.coe", words, width, comment)
-            roms[name] = {
-                "mem": f"rom/{name}.mem",
-                "coe": f"rom/{name}.coe",
-                "depth": len(words),
-                "width": width,
-                "layout": layout,
-            }
+        put = rom_writer(rom, roms)
 
         c = config
         put(
@@ -162,22 +159,8 @@ def generate(
             "checkpoint_sha256": sha256_file(config.checkpoint_path()),
             "formats": qmodel.config.to_dict(),
             "quantization": qmodel.quantization_counts(),
-            "ports": {
-                "clk": 1,
-                "rst": 1,
-                "pixels__valid": 1,
-                "pixels__ready": 1,
-                "pixels__payload": 8 * c.pixels_per_beat,
-                "result__valid": 1,
-                "result__ready": 1,
-                "result__payload": 4 + 10 * core.logit_width,
-            },
-            "result_payload": {
-                "cls": [0, 4],
-                "logits": [4, 4 + 10 * core.logit_width],
-                "logit_width": core.logit_width,
-                "logit_format": core.logit_format.name,
-            },
+            "ports": stream_ports(c.pixels_per_beat, core.logit_width),
+            "result_payload": result_fields(core.logit_width, core.logit_format.name),
             "model": c.model,
             "timing": {
                 "initiation_interval": c.initiation_interval,
@@ -210,14 +193,62 @@ def generate(
             manifest["probes"]["dest_fields"] = {
                 name: field.offset for name, field in destination_layout(c)
             }
-        manifest["files_sha256"] = {
-            str(p.relative_to(tmp)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(tmp.rglob("*"))
-            if p.is_file()
-        }
+        manifest["files_sha256"] = files_sha256(tmp)
         (tmp / f"{TOP}.json").write_text(json.dumps(manifest, indent=2) + "\n")
     manifest["out_dir"] = str(out_dir)
     return manifest
+
+
+def rom_writer(rom: Path, roms: dict):
+    """``put(name, words, width, layout)``: write ``rom/NAME.mem`` and ``.coe`` with a
+    header comment and record them in ``roms`` (the manifest's ``roms``)."""
+
+    def put(name, words, width, layout):
+        comment = f"{name}: {len(words)} words x {width} bits\n{layout}"
+        write_mem(rom / f"{name}.mem", words, width, comment)
+        write_coe(rom / f"{name}.coe", words, width, comment)
+        roms[name] = {
+            "mem": f"rom/{name}.mem",
+            "coe": f"rom/{name}.coe",
+            "depth": len(words),
+            "width": width,
+            "layout": layout,
+        }
+
+    return put
+
+
+def stream_ports(pixels_per_beat: int, logit_width: int) -> dict:
+    """The core's ports and widths (every core has these, and only these)."""
+    return {
+        "clk": 1,
+        "rst": 1,
+        "pixels__valid": 1,
+        "pixels__ready": 1,
+        "pixels__payload": 8 * pixels_per_beat,
+        "result__valid": 1,
+        "result__ready": 1,
+        "result__payload": 4 + 10 * logit_width,
+    }
+
+
+def result_fields(logit_width: int, logit_format: str) -> dict:
+    """Where the class and the logits sit in ``result__payload``."""
+    return {
+        "cls": [0, 4],
+        "logits": [4, 4 + 10 * logit_width],
+        "logit_width": logit_width,
+        "logit_format": logit_format,
+    }
+
+
+def files_sha256(root: Path) -> dict:
+    """sha256 of every file under ``root``, by relative path, sorted."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def generate_cached(config: CoreConfig, out_dir, *, probes: bool = False) -> Path:

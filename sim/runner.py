@@ -91,6 +91,31 @@ def available(simulator: str) -> tuple[bool, str]:
     raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
 
 
+def quantized(config):
+    """The configuration's checkpoint quantized to its format: an LST model
+    (:class:`~quant.quantize.QuantizedLST`) or a transform-domain one."""
+    from hw.plan.transform_config import TransformCoreConfig
+
+    if isinstance(config, TransformCoreConfig):
+        from quant.transform_quantize import quantize_transform_checkpoint
+
+        return quantize_transform_checkpoint(
+            config.checkpoint_path(), config.format, model=config.model
+        )
+    return quantize_checkpoint(config.checkpoint_path(), config.format, model=config.model)
+
+
+def golden_model(qm):
+    """The golden model of a quantized LST or transform-domain model."""
+    from quant.transform_quantize import QuantizedTransform
+
+    if isinstance(qm, QuantizedTransform):
+        from quant.transform_golden import TransformGoldenModel
+
+        return TransformGoldenModel(qm)
+    return GoldenModel(qm)
+
+
 def _hdl(config: CoreConfig, root: Path, *, probes: bool = False) -> Path:
     """The configuration's Verilog, generated unless an up-to-date copy exists. Marks the
     configuration's directory as used; the cache keeps the most recently used ones.
@@ -145,8 +170,7 @@ def run_cocotb(
     the trace of that re-run, for the failure message.
     """
     runner, build_dir, manifest = build(config, simulator, root=root)
-    qm = quantize_checkpoint(config.checkpoint_path(), config.format, model=config.model)
-    golden = GoldenModel(qm)(images)
+    golden = golden_model(quantized(config))(images)
     vec_config = {
         "pixels_per_beat": config.pixels_per_beat,
         "lanes": config.lanes,

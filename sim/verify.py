@@ -16,6 +16,7 @@ from quant.quantize import quantize_checkpoint
 
 from .divergence import first_divergences
 from .rtl_model import RTLModel
+from .runner import golden_model, quantized
 from .waves import check_waves_request, fst_available, write_gtkw
 
 __all__ = ["DIFF_CHUNK", "TRACE_IMAGES", "mismatch_report", "trace_failure", "verify"]
@@ -127,6 +128,13 @@ def verify(
     """
     from tqdm import tqdm
 
+    from hw.plan.transform_config import TransformCoreConfig
+
+    transform = isinstance(config, TransformCoreConfig)
+    if transform and (diff or waves is not None):
+        raise ConfigError(
+            f"--diff and --waves use the LST cores' probe ports; the {config.model} core has none"
+        )
     fmt = None
     if waves is not None:
         try:
@@ -134,9 +142,7 @@ def verify(
         except ValueError as e:
             raise ConfigError(f"--waves {e}") from None
     test = load_mnist("test", data_dir, limit=limit)
-    qm = qmodel
-    if qm is None:
-        qm = quantize_checkpoint(config.checkpoint_path(), config.format, model=config.model)
+    qm = qmodel if qmodel is not None else quantized(config)
     loadable = config.weights == "loadable"
     if loadable and load is not None:
         from quant.quantize import QuantizedLST
@@ -149,7 +155,7 @@ def verify(
     elif load is not None:
         raise ConfigError(f"--load {load}: the core's weights are baked; add --weights loadable")
     t0 = time.time()
-    golden = GoldenModel(qm)(test.images)
+    golden = golden_model(qm)(test.images)
     t_golden = time.time() - t0
     t0 = time.time()
     words = None
@@ -207,7 +213,7 @@ def verify(
     intervals = np.concatenate(intervals)
     bad = np.flatnonzero((logits != golden.logits).any(axis=1))
     failure = None
-    if len(bad) and on_failure:
+    if len(bad) and on_failure and not transform:
         failure = trace_failure(
             config, qm, words, test.images, int(bad[0]), waves_dir, gap=gap, stall=stall, seed=seed
         )
@@ -231,9 +237,9 @@ def verify(
             "checkpoint": config.checkpoint,
             "weights": config.weights,
             "model": config.model,
-            "dsp_lanes": config.dsp_lanes,
-            "packed_dsp": config.packed_dsp,
-            "fabric_lanes": config.fabric_lanes,
+            "dsp_lanes": getattr(config, "dsp_lanes", None),
+            "packed_dsp": getattr(config, "packed_dsp", False),
+            "fabric_lanes": getattr(config, "fabric_lanes", 0),
         },
         "load": load_info,
         "n": len(test),

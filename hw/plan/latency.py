@@ -23,3 +23,9 @@ TANH_UNIT = 2
 
 #: From ``act_valid`` at the activation buffers to the memory write.
 ACTIVATION_WRITE = 1
+
+#: Transform core: from an op's presented operands to the lane sum that includes it.
+TRANSFORM_LANES = 3
+
+#: Transform core: from a coefficient into the scale-and-threshold unit to its ``u``.
+COEFFICIENT_UNIT = 4
