@@ -17,6 +17,8 @@ MODEL      ?= lst1
 CHECKPOINT ?= models/$(MODEL).safetensors
 # Empty: the model's default (28; the transform-domain cores: their side, 32 or 28).
 LANES      ?=
+# MODEL=ht1: HADAMARD=butterfly (default: adder pipelines) or lanes (±1 accumulators).
+HADAMARD   ?=
 FORMAT     ?= q5.7
 # Pixels per input beat (1, 2, 4, 7, 14, 28): above 56 lanes one pixel per cycle is too
 # slow for the lanes (lst verilog says so); the AXI path delivers 4.
@@ -66,7 +68,7 @@ help:
 	@echo "make pnr          place and route the 28-lane core on an ECP5 (open flow): post-route Fmax, critical path"
 	@echo "make pnr-all      the same for 28 to 196 lanes, recorded in docs/performance.md"
 	@echo "make verify-full  stream all 10,000 MNIST test images through the RTL"
-	@echo "make verify-ci    the twelve verify-full runs of CI, two at a time (make -j2 --output-sync)"
+	@echo "make verify-ci    the thirteen verify-full runs of CI, two at a time (make -j2 --output-sync)"
 	@echo "make report       area (Yosys, XC7Z010) and cycle report -> docs/performance.md"
 	@echo "make formal       prove the AXI wrapper's properties with SymbiYosys (docs/verification.md)"
 	@echo "make targets      the project's targets, met or not, from docs/performance.json (bench/targets.py)"
@@ -133,7 +135,7 @@ train: $(VENV)/.installed
 
 # Every hardware command checks its build request the same way (hw/request.py):
 # IGNORE_FIT=1 builds a design the area estimate says does not fit the device.
-LANES_ARG = $(if $(LANES),--lanes $(LANES))
+LANES_ARG = $(if $(LANES),--lanes $(LANES)) $(if $(HADAMARD),--hadamard $(HADAMARD))
 REQUEST = --model $(MODEL) --checkpoint $(CHECKPOINT) $(LANES_ARG) --format $(FORMAT) \
           $(if $(DSP_LANES),--dsp-lanes $(DSP_LANES)) $(if $(filter-out 0,$(PACKED)),--packed-dsp) \
           $(if $(IGNORE_FIT),--ignore-fit)
@@ -178,7 +180,7 @@ verify-full: $(VENV)/.installed
 # The full-test-set regressions CI runs, two at a time (each is one simulator process):
 # every configuration changed or added by the work it covers, bit-exact on 10,000 images.
 VERIFY_CI := lst1-28 lst1-28-loadable lst1-56 lst1-112 lst1-140 lst1-196-q2.6 \
-	lst1-196-q2.6-packed lst2-28 reslst3-28 ht1 dct1 bwt1
+	lst1-196-q2.6-packed lst2-28 reslst3-28 ht1 ht1-32 dct1 bwt1
 .PHONY: $(addprefix verify-ci-,$(VERIFY_CI))
 verify-ci: $(addprefix verify-ci-,$(VERIFY_CI))
 verify-ci-lst1-28:          ; $(MAKE) --no-print-directory verify-full
@@ -191,12 +193,14 @@ verify-ci-lst1-196-q2.6-packed: ; $(MAKE) --no-print-directory verify-full LANES
 verify-ci-lst2-28:          ; $(MAKE) --no-print-directory verify-full MODEL=lst2
 verify-ci-reslst3-28:       ; $(MAKE) --no-print-directory verify-full MODEL=reslst3
 verify-ci-ht1:              ; $(MAKE) --no-print-directory verify-full MODEL=ht1
+verify-ci-ht1-32:           ; $(MAKE) --no-print-directory verify-full MODEL=ht1 LANES=32
 verify-ci-dct1:             ; $(MAKE) --no-print-directory verify-full MODEL=dct1
 verify-ci-bwt1:             ; $(MAKE) --no-print-directory verify-full MODEL=bwt1
 
 report: $(VENV)/.installed
 	$(LST) report --checkpoint $(CHECKPOINT) --models $(REPORT_MODELS) --out docs
 	$(LST) board report --out docs
+	$(LST) report --transform --out docs
 
 # Formal proofs (SymbiYosys, Yices): properties proven, checked to a bound, covered.
 formal: $(VENV)/.installed

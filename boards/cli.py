@@ -31,7 +31,7 @@ def cmd_bitstream(args):
         return
     build = BoardBuild(
         board=args.board,
-        lanes=args.lanes,
+        lanes=prepared.request.lanes,
         pixels_per_beat=args.pixels_per_beat,
         format=args.format,
         checkpoint=args.checkpoint or "",

@@ -153,7 +153,7 @@ def add_request_args(p, target: str, *, weights: str = "baked") -> None:
         SUPPORTED_PIXELS_PER_BEAT,
         WEIGHT_MODES,
     )
-    from .plan.transform_config import transform_lane_counts
+    from .plan.transform_config import HADAMARD_STRUCTURES, transform_lane_counts
 
     options = TARGET_OPTIONS[target]
     p.add_argument(
@@ -176,6 +176,13 @@ def add_request_args(p, target: str, *, weights: str = "baked") -> None:
         help="default: 28 (the transform-domain cores: their coefficients' side, 32 or 28)",
     )
     p.add_argument("--format", default="q5.7", help="weight format, e.g. q5.7")
+    p.add_argument(
+        "--hadamard",
+        default=None,
+        choices=HADAMARD_STRUCTURES,
+        help="ht1's passes: butterfly pipelines (adders only, two images at once) or lanes "
+        "(±1 accumulators, --lanes of them); default: butterfly",
+    )
     if "pixels_per_beat" in options:
         p.add_argument("--pixels-per-beat", type=int, default=1, choices=SUPPORTED_PIXELS_PER_BEAT)
     if "weights" in options:
@@ -256,6 +263,7 @@ def request_from_args(args, target: str, **fixed):
         "device": getattr(args, "device", None) or "",
         "allow_saturation": args.allow_saturation,
         "ignore_fit": getattr(args, "ignore_fit", False),
+        "hadamard": getattr(args, "hadamard", None) or "",
     }
     settings.update(fixed)
     return BuildRequest(**settings)

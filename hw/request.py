@@ -101,6 +101,9 @@ class BuildRequest(JSONConfig):
         the other targets.
     images : int
         Images in the self-test's ROM (``selftest`` only; 0 elsewhere).
+    hadamard : str
+        HT-1's passes (:data:`hw.plan.transform_config.HADAMARD_STRUCTURES`); empty: its
+        default, and nothing for the other models.
     allow_saturation : bool
         Build although weights or biases saturate in ``format``.
     ignore_fit : bool
@@ -123,6 +126,7 @@ class BuildRequest(JSONConfig):
     images: int = 0
     allow_saturation: bool = False
     ignore_fit: bool = False
+    hadamard: str = ""
 
     def __post_init__(self):
         if self.target not in TARGETS:
@@ -174,7 +178,7 @@ class BuildRequest(JSONConfig):
         config = self.core_config()
         # The resolved settings are the request's (a JSON round trip gives them back).
         if self.transform:
-            resolved = ("model", "lanes")
+            resolved = ("model", "lanes", "hadamard")
         else:
             resolved = ("model", "checkpoint", "dsp_lanes", "fabric_style")
         for name in resolved:
@@ -225,6 +229,8 @@ class BuildRequest(JSONConfig):
         models)."""
         if self.transform:
             return self._transform_config()
+        if self.hadamard:
+            raise ConfigError("--hadamard applies to the ht1 core only")
         return CoreConfig(
             lanes=self.lanes,
             pixels_per_beat=self.pixels_per_beat,
@@ -263,6 +269,7 @@ class BuildRequest(JSONConfig):
             pixels_per_beat=self.pixels_per_beat,
             format=self.format,
             checkpoint=self.checkpoint,
+            hadamard=self.hadamard,
         )
 
     @property

@@ -11,6 +11,7 @@ from quant.transform_quantize import QuantizedTransform, quantize_transform_chec
 from .components.argmax import Argmax, result_layout
 from .components.class_accumulators import ClassAccumulators
 from .components.coefficient_unit import CoefficientUnit
+from .components.hadamard_passes import HadamardPasses
 from .components.pixel_buffer import PixelBuffer
 from .components.transform_passes import TransformPasses
 from .plan.shape import CLASSES
@@ -69,7 +70,10 @@ class TransformCore(wiring.Component):
         self.logit_width = self.formats.logits.width
         f, ints, p = self.formats, qmodel.ints, config.size
         # The components hold the ROM contents: built here, wired in elaborate().
-        self.passes = TransformPasses(config, matrix=ints["matrix"].tolist(), formats=f)
+        if config.butterfly:
+            self.passes = HadamardPasses(config, formats=f)
+        else:
+            self.passes = TransformPasses(config, matrix=ints["matrix"].tolist(), formats=f)
         self.coeff = CoefficientUnit(
             lanes=config.lanes,
             formats=f,
@@ -93,7 +97,7 @@ class TransformCore(wiring.Component):
         """Multipliers by where they are: the passes' lanes (none for the Hadamard
         transform), the scale unit's one and the output layer's ten."""
         return {
-            "passes": 0 if self.passes.sign else self.cfg.lanes,
+            "passes": 0 if self.cfg.arch.kind == "hadamard" else self.cfg.lanes,
             "scale": 1,
             "output_layer": CLASSES,
         }
@@ -109,6 +113,7 @@ class TransformCore(wiring.Component):
 
         wiring.connect(m, wiring.flipped(self.pixels), pixbuf.pixels)
         wiring.connect(m, argmax.result, wiring.flipped(self.result))
+        idle_after = argmax.idle & classes.idle & coeff.idle
         m.d.comb += [
             pixbuf.rd_addr.eq(passes.pix_addr),
             passes.pix_data.eq(pixbuf.rd_data[0]),
@@ -123,6 +128,14 @@ class TransformCore(wiring.Component):
             argmax.logits.payload.eq(classes.logits.payload),
         ]
 
+        if c.butterfly:
+            # The butterfly passes sequence themselves (two images at once).
+            m.d.comb += [
+                passes.image_ready.eq(pixbuf.full),
+                pixbuf.release.eq(passes.release),
+                passes.col_allowed.eq(idle_after),
+            ]
+            return m
         # Sequencing: a row pass when an image is in; its pixels are free after it; the
         # column pass when the previous image's logits have left the output layer and
         # its result has been taken, since this one's logits will need the argmax.
@@ -133,7 +146,7 @@ class TransformCore(wiring.Component):
             with m.State("ROW"), m.If(passes.row_done):
                 m.d.comb += pixbuf.release.eq(1)
                 m.next = "WAIT"
-            with m.State("WAIT"), m.If(argmax.idle & classes.idle & coeff.idle & ~passes.busy):
+            with m.State("WAIT"), m.If(idle_after & ~passes.busy):
                 m.d.comb += passes.start_col.eq(1)
                 m.next = "COLUMN"
             with m.State("COLUMN"), m.If(passes.col_done):

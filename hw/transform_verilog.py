@@ -5,7 +5,8 @@ Output (``out_dir``)::
 
     lst_core.v          the core (module ``lst_core``, the LST cores' ports)
     lst_core.json       configuration, ports, formats, timing, ROM layouts, sha256s
-    rom/matrix.mem|coe  the passes' matrix words (lane l's entry in its field)
+    rom/matrix.mem|coe  the passes' matrix words (lane l's entry in its field; none for
+                        HT-1's butterfly passes)
     rom/scale.mem|coe, rom/offset.mem|coe, rom/threshold.mem|coe
                         a, β and τ in emission order (n = column·P + row)
     rom/out_weights.mem|coe
@@ -35,8 +36,7 @@ def generate_transform(
     ``force``); return the manifest."""
     from amaranth.back import verilog
 
-    from .transform_core import TransformCore, emission_order
-    from .verilog import (
+    from .core_files import (
         TOP,
         files_sha256,
         generator_digest,
@@ -45,6 +45,7 @@ def generate_transform(
         settle_at_time_zero,
         stream_ports,
     )
+    from .transform_core import TransformCore, emission_order
 
     check_dir(out_dir, kind="verilog", inputs=[config.checkpoint_path()], force=force)
     core = TransformCore(config, qmodel)
@@ -59,15 +60,16 @@ def generate_transform(
         roms = {}
         put = rom_writer(rom, roms)
 
-        wb = passes.w_width
-        entry = "sign bit (1 = −1)" if wb == 1 else f"{f.matrix.name} entry"
-        put(
-            "matrix",
-            passes.weight_words(),
-            wb * config.lanes,
-            f"word r·28 + tap: lane l's {entry} M[r·{config.lanes} + l, tap] in bits "
-            f"{wb}l..{wb}l+{wb - 1}",
-        )
+        if not config.butterfly:  # the butterfly passes have no matrix
+            wb = passes.w_width
+            entry = "sign bit (1 = −1)" if wb == 1 else f"{f.matrix.name} entry"
+            put(
+                "matrix",
+                passes.weight_words(),
+                wb * config.lanes,
+                f"word r·28 + tap: lane l's {entry} M[r·{config.lanes} + l, tap] in bits "
+                f"{wb}l..{wb}l+{wb - 1}",
+            )
         for name, fmt, key in (
             ("scale", f.scale, "scale"),
             ("offset", f.beta, "offset"),
@@ -109,6 +111,7 @@ def generate_transform(
                 "rounds": c.rounds,
                 "round_cycles": c.round_cycles,
                 "lanes": c.lanes,
+                "hadamard": c.hadamard,
                 "multipliers": core.multipliers(),
             },
             "roms": roms,

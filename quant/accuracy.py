@@ -16,20 +16,18 @@ from lst.errors import ConfigError
 from lst.outputs import check_files, write_files
 from lst.transform.arch import TRANSFORM_MODELS, is_transform_model
 
+from .comparison import comparison
+from .comparison import percent as _pct
 from .contract import FixedConfig
 from .fixed import FixedFormat
 from .golden import GoldenModel
-from .quantize import auto_format, auto_width, quantize_tensors, sha256_file
+from .quantize import auto_format, auto_width, quantize_tensors
 from .reference import float_forward
 
 __all__ = ["accuracy_report", "narrowest_within", "sweep"]
 
 #: Fixed-point accuracy may fall at most this far below float (percentage points).
 TOLERANCE_PP = 0.05
-
-
-def _pct(pred, labels) -> float:
-    return round(100.0 * float(np.mean(pred == labels)), 4)
 
 
 def accuracy_report(
@@ -100,21 +98,6 @@ def accuracy_report(
         "activation": activation,
         "max_activation_error": round(act_err, 6),
         **comparison(fixed.classes, float_pred, test.labels, qm, path, meta),
-    }
-
-
-def comparison(fixed_pred, float_pred, labels, qm, path, meta) -> dict:
-    """The fields every accuracy report shares: both accuracies, their agreement, the
-    quantization counts and the checkpoint."""
-    return {
-        "float_accuracy": _pct(float_pred, labels),
-        "fixed_accuracy": _pct(fixed_pred, labels),
-        "n": len(labels),
-        "agreement": _pct(fixed_pred, float_pred),
-        **qm.quantization_counts(),
-        "checkpoint": str(path),
-        "checkpoint_sha256": sha256_file(path),
-        "recorded_float_accuracy": meta.get("test_accuracy"),
     }
 
 

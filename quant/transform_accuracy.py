@@ -11,7 +11,8 @@ from lst.arch import default_checkpoint
 from lst.data import load_mnist
 from lst.transform.arch import load_transform_checkpoint
 
-from .accuracy import _pct, comparison
+from .comparison import comparison
+from .comparison import percent as _pct
 from .fixed import FixedFormat
 from .quantize import INPUT_FOLD, auto_width
 from .transform_contract import TransformConfig

@@ -141,8 +141,8 @@ def report(
 
 
 #: Sections of ``performance.json`` other commands record (``lst board report``, ``lst
-#: board pnr --record``); a new report keeps them.
-RECORDED_ELSEWHERE = ("board_tops", "pnr")
+#: board pnr --record``, ``lst report --transform``); a new report keeps them.
+RECORDED_ELSEWHERE = ("board_tops", "pnr", "transform")
 
 
 def _recorded_elsewhere(out_dir: Path) -> dict:
@@ -196,9 +196,12 @@ def write_report(result: dict, out_dir: Path, *, force: bool = False) -> dict:
     README's table when ``out_dir`` is the project's ``docs/``."""
     from lst.outputs import write_into
 
+    from .transform import TRANSFORM_CHART
+
+    names = REPORT_FILES + ((TRANSFORM_CHART,) if result.get("transform") else ())
     write_into(
         out_dir,
-        REPORT_FILES,
+        names,
         kind="report",
         write=lambda tmp: _write_report_files(result, tmp),
         force=force,
@@ -212,4 +215,23 @@ def _write_report_files(result: dict, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "performance.json").write_text(json.dumps(result, indent=2) + "\n")
     write_chart(result, out_dir / "performance.png")
+    if result.get("transform"):
+        from .transform import TRANSFORM_CHART, write_transform_chart
+
+        write_transform_chart(result, out_dir / TRANSFORM_CHART)
     (out_dir / "performance.md").write_text(performance_markdown(result))
+
+
+def record_transform(section: dict, out_dir="docs", *, force: bool = False) -> dict:
+    """Put ``section`` into ``out_dir``'s report and write the report again (its table,
+    chart and the README's blocks)."""
+    from lst.errors import LSTError
+
+    path = Path(out_dir) / "performance.json"
+    try:
+        result = json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise LSTError(f"{path}: no report to add the transform cores to; run lst report") from None
+    result["transform"] = section
+    result["files"] = write_report(result, Path(out_dir), force=force)
+    return result

@@ -371,6 +371,10 @@ def performance_markdown(result: dict) -> str:
     ]
     if result.get("models"):
         lines += models_table(result["models"])
+    if result.get("transform"):
+        from .transform import transform_table
+
+        lines += transform_table(result)
     if result.get("board_tops"):
         lines += board_tops_table(result["board_tops"])
     if result.get("pnr"):

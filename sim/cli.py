@@ -100,6 +100,27 @@ def cmd_report(args):
 
     from .rtl_model import measure_timing
 
+    if args.transform:
+        from report.performance import record_transform
+        from report.transform import TITLES, measure_transform
+
+        section = measure_transform(
+            measure=None if args.no_sim else measure_timing, data_dir=args.data_dir
+        )
+        result = record_transform(section, args.out, force=args.force)
+        lines = [
+            f"{TITLES[r['model']]} "
+            f"{'butterfly' if r['passes'] == 'butterfly' else str(r['lanes']) + ' lanes'}: "
+            f"II {r['initiation_interval']} cycles "
+            f"({r['images_per_s_100mhz']:,} img/s at 100 MHz), LUT {r['area']['LUT']:,}, FF "
+            f"{r['area']['FF']:,}, RAMB18 {r['area']['RAMB18_equiv']}, DSP "
+            f"{r['area']['DSP48E1']}; q5.7 {r['accuracy']['fixed']:.2f} % (float "
+            f"{r['accuracy']['float']:.2f} %)"
+            for r in section["rows"]
+        ]
+        emit(args, result["transform"], "\n".join(lines))
+        return
+
     lanes = args.lanes_list
     result = report(
         lanes=lanes,
@@ -177,6 +198,13 @@ def register(sub):
     p.add_argument("--out", default="docs", help="where the table and plot go")
     add_force(p, "the report files if 'lst report' did not write them")
     p.add_argument("--no-sim", action="store_true", help="skip the cycle measurement")
+    p.add_argument(
+        "--transform",
+        action="store_true",
+        help="only the transform-domain cores (HT-1, DCT-1, BWT-1) beside LST-1: add them "
+        "to --out's existing report (needs MNIST for their accuracy)",
+    )
+    add_data(p)
     p.add_argument(
         "--jobs",
         type=int_at_least(1),

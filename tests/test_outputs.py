@@ -201,6 +201,7 @@ def test_docs_generated_files_are_registered_unchanged():
     expected = {
         **{f"performance.{t}": "report" for t in ("md", "png", "json")},
         **{f"accuracy-sweep.{t}": "accuracy-sweep" for t in ("md", "png", "csv", "json")},
+        "transform-cores.png": "report",
     }
     assert {k: v["kind"] for k, v in registry.items()} == expected
     for name, entry in registry.items():

@@ -38,6 +38,7 @@ def images(request):
     "cfg",
     [
         TransformCoreConfig(model="ht1"),
+        TransformCoreConfig(model="ht1", lanes=32),
         TransformCoreConfig(model="dct1", lanes=14, pixels_per_beat=2),
         TransformCoreConfig(model="bwt1", lanes=16, pixels_per_beat=7),
     ],
@@ -77,10 +78,15 @@ def test_amaranth_bit_exact_with_backpressure(cfg, images):
 
 
 COCOTB = [
+    ("verilator", TransformCoreConfig(model="ht1")),
     ("verilator", TransformCoreConfig(model="ht1", lanes=8, pixels_per_beat=4)),
     ("verilator", TransformCoreConfig(model="dct1")),
     ("verilator", TransformCoreConfig(model="bwt1", lanes=32, pixels_per_beat=28)),
     ("icarus", TransformCoreConfig(model="ht1", lanes=16, pixels_per_beat=4)),
+    ("icarus", TransformCoreConfig(model="ht1", pixels_per_beat=2)),
+    # Icarus for the other two models: test-slow (about a minute each).
+    pytest.param("icarus", TransformCoreConfig(model="dct1"), marks=pytest.mark.slow),
+    pytest.param("icarus", TransformCoreConfig(model="bwt1", lanes=16), marks=pytest.mark.slow),
 ]
 
 
@@ -118,7 +124,7 @@ def test_verify_with_flow_control(mnist):
 @pytest.fixture(scope="module")
 def ht1_verilog(tmp_path_factory):
     out = tmp_path_factory.mktemp("tverilog")
-    return out, generate_transform(TransformCoreConfig(model="ht1"), out / "a")
+    return out, generate_transform(TransformCoreConfig(model="ht1", lanes=32), out / "a")
 
 
 def test_verilog_outputs(ht1_verilog):
@@ -147,9 +153,19 @@ def test_verilog_outputs(ht1_verilog):
     assert words[0] == 0 and words[1] == int("10" * 16, 2)
 
 
+def test_butterfly_verilog(tmp_path):
+    """The butterfly core: no matrix ROM, no multiplier in the passes, lint-clean."""
+    m = generate_transform(TransformCoreConfig(model="ht1"), tmp_path / "bf")
+    assert m["config"]["hadamard"] == "butterfly" and "matrix" not in m["roms"]
+    assert m["timing"]["initiation_interval"] == 1084
+    assert m["timing"]["multipliers"]["passes"] == 0
+    for tool, (ok, text) in lint(tmp_path / "bf" / "lst_core.v").items():
+        assert ok, f"{tool}: {text}"
+
+
 def test_verilog_deterministic_and_lint_clean(ht1_verilog):
     out, manifest = ht1_verilog
-    again = generate_transform(TransformCoreConfig(model="ht1"), out / "b")
+    again = generate_transform(TransformCoreConfig(model="ht1", lanes=32), out / "b")
     assert again["files_sha256"] == manifest["files_sha256"]
     for tool, (ok, text) in lint(out / "a" / "lst_core.v").items():
         assert ok, f"{tool}: {text}"
@@ -173,6 +189,9 @@ def test_cli_verilog(tmp_path):
     ("args", "needle"),
     [
         (["verilog", "--model", "ht1", "--lanes", "28"], "lanes must divide its 32×32"),
+        (["verilog", "--model", "ht1", "--hadamard", "butterfly", "--lanes", "8"], "no lanes"),
+        (["verilog", "--model", "dct1", "--hadamard", "butterfly"], "applies to ht1 only"),
+        (["verilog", "--model", "lst1", "--hadamard", "lanes"], "applies to the ht1 core only"),
         (["verilog", "--model", "dct1", "--packed-dsp"], "--packed-dsp applies to the LST cores"),
         (["verilog", "--model", "ht1", "--format", "q2.6"], "saturate in q2.6"),
         (["verilog", "--model", "lst1", "--lanes", "32"], "lanes"),

@@ -23,7 +23,7 @@ def cmd_vivado(args):
         return
     build = VivadoBuild(
         board=args.board,
-        lanes=args.lanes,
+        lanes=prepared.request.lanes,
         format=args.format,
         checkpoint=args.checkpoint or "",
         fclk_mhz=args.fclk_mhz,

@@ -134,17 +134,34 @@ class CoefficientUnit(wiring.Component):
             n3.eq(n2),
             v3.eq(v2),
         ]
-        # Stage 4: z = sign(g)·max(|g| − τ, 0); u = z + c.
-        mag = Signal(signed(f.g.width + 2))
-        m.d.comb += mag.eq(Mux(g3 < 0, -g3, g3) - tau3)
-        z = Signal(signed(f.g.width + 1))
-        m.d.comb += z.eq(Mux(mag <= 0, 0, Mux(g3 < 0, -mag, mag)))
-        m.d.sync += [self.u.eq(z + c3), n4.eq(n3), v4.eq(v3)]
+        # Stage 4: |g| − τ and the sign of g. Stage 5: z = sign(g)·max(|g| − τ, 0).
+        # Stage 6: u = z + c. (In one cycle, the threshold's subtract-and-select and the
+        # shortcut's adder were the core's longest path.)
+        mag4 = Signal(signed(f.g.width + 2))
+        neg4 = Signal()
+        z5 = Signal(signed(f.g.width + 1))
+        c4, c5 = (Signal(signed(f.c.width), name=f"c{k}") for k in (4, 5))
+        n5, n6 = (Signal(range(self.count), name=f"n{k}") for k in (5, 6))
+        v5, v6 = Signal(name="v5"), Signal(name="v6")
+        m.d.sync += [
+            mag4.eq(Mux(g3 < 0, -g3, g3) - tau3),
+            neg4.eq(g3 < 0),
+            c4.eq(c3),
+            n4.eq(n3),
+            v4.eq(v3),
+        ]
+        m.d.sync += [
+            z5.eq(Mux(mag4 <= 0, 0, Mux(neg4, -mag4, mag4))),
+            c5.eq(c4),
+            n5.eq(n4),
+            v5.eq(v4),
+        ]
+        m.d.sync += [self.u.eq(z5 + c5), n6.eq(n5), v6.eq(v5)]
         m.d.comb += [
-            self.u_valid.eq(v4),
-            self.u_index.eq(n4),
-            self.u_first.eq(v4 & (n4 == 0)),
-            self.u_last.eq(v4 & (n4 == self.count - 1)),
-            self.idle.eq(~emit & ~v1 & ~v2 & ~v3 & ~v4),
+            self.u_valid.eq(v6),
+            self.u_index.eq(n6),
+            self.u_first.eq(v6 & (n6 == 0)),
+            self.u_last.eq(v6 & (n6 == self.count - 1)),
+            self.idle.eq(~emit & ~v1 & ~v2 & ~v3 & ~v4 & ~v5 & ~v6),
         ]
         return m

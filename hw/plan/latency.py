@@ -28,4 +28,4 @@ ACTIVATION_WRITE = 1
 TRANSFORM_LANES = 3
 
 #: Transform core: from a coefficient into the scale-and-threshold unit to its ``u``.
-COEFFICIENT_UNIT = 4
+COEFFICIENT_UNIT = 6

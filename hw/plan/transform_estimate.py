@@ -3,12 +3,13 @@
 The request's fit check (:mod:`hw.request`) needs a figure before anything is built,
 as for the LST cores (:mod:`hw.plan.area_estimate`). The transform cores are small and
 have few configurations, so the estimate is a straight line in the lane count per
-model, fitted (least squares) to the Yosys counts in :data:`MEASURED`;
+model, fitted (least squares) to the Yosys counts in :data:`MEASURED` (HT-1's butterfly
+passes, which have no lanes: :data:`BUTTERFLY` as measured);
 ``DSP48E1`` is exact: one per multiplying lane (none for the Hadamard transform), one
 for the scale, ten for the output layer. The counts were measured at q5.7; other weight
 formats use the same lines (their error is not measured).
 
-``python -m hw.plan.transform_estimate`` synthesizes every measured configuration
+``python -m report.transform --estimate`` synthesizes every measured configuration
 again and prints the estimate's error against it.
 """
 
@@ -25,15 +26,18 @@ __all__ = ["MEASURED", "STATED_ERROR", "estimate_transform"]
 #: Yosys 0.70 ``synth_xilinx -family xc7 -flatten`` on ``lst verilog --model M --lanes L``
 #: (q5.7): (LUT, FF, RAMB18 equivalents).
 MEASURED = {
-    ("ht1", 8): (733, 1474, 15),
-    ("ht1", 16): (1412, 2054, 12),
-    ("ht1", 32): (2050, 3009, 12),
-    ("dct1", 7): (878, 1163, 16),
-    ("dct1", 14): (1153, 1404, 15),
-    ("dct1", 28): (1286, 1738, 19),
-    ("bwt1", 16): (831, 1465, 18),
-    ("bwt1", 32): (985, 1847, 22),
+    ("ht1", 8): (760, 1554, 15),
+    ("ht1", 16): (1441, 2134, 12),
+    ("ht1", 32): (2085, 3089, 12),
+    ("dct1", 7): (917, 1243, 16),
+    ("dct1", 14): (1189, 1484, 15),
+    ("dct1", 28): (1330, 1818, 19),
+    ("bwt1", 16): (868, 1545, 18),
+    ("bwt1", 32): (1003, 1927, 22),
 }
+
+#: HT-1's butterfly passes (``hadamard="butterfly"``; no lanes): measured, used as is.
+BUTTERFLY = (1068, 1399, 14)
 
 #: The largest relative error of the estimate on :data:`MEASURED` (checked by a test).
 STATED_ERROR = {"LUT": 0.15, "FF": 0.03, "RAMB18_equiv": 0.17}
@@ -60,6 +64,9 @@ def estimate_transform(config: TransformCoreConfig, *, family: str = "xc7") -> d
     lanes = config.lanes
     area = {}
     for k, name in enumerate(("LUT", "FF", "RAMB18_equiv")):
+        if config.butterfly:
+            area[name] = BUTTERFLY[k]
+            continue
         a, b = _line(config.model, k)
         area[name] = max(0, math.ceil(a + b * lanes))
     multiplying = 0 if config.arch.kind == "hadamard" else lanes
@@ -78,28 +85,3 @@ def estimate_errors() -> dict:
             err = abs(est[name] - counts[k]) / counts[k]
             worst[name] = max(worst.get(name, 0.0), err)
     return worst
-
-
-def main() -> None:  # pragma: no cover - measures with Yosys (minutes)
-    import tempfile
-    from pathlib import Path
-
-    from report.synthesis import area
-
-    from ..transform_verilog import generate_transform
-
-    for (model, lanes), counts in MEASURED.items():
-        with tempfile.TemporaryDirectory() as tmp:
-            cfg = TransformCoreConfig(model=model, lanes=lanes)
-            generate_transform(cfg, Path(tmp) / "v")
-            got = area(Path(tmp) / "v" / "lst_core.v", Path(tmp) / "syn")
-        est = estimate_transform(cfg)
-        print(
-            f"{model} {lanes:>2} lanes: Yosys LUT {got['LUT']} FF {got['FF']} RAMB18 "
-            f"{got['RAMB18_equiv']} DSP {got['DSP48E1']} (table {counts}); estimate {est}"
-        )
-    print({k: round(v, 3) for k, v in estimate_errors().items()})
-
-
-if __name__ == "__main__":
-    main()
