@@ -33,8 +33,11 @@ class TransformCore(wiring.Component):
     The row pass and the column pass of an image run one after the other on the same
     lanes (:class:`~hw.components.transform_passes.TransformPasses`); the column pass's
     coefficients stream through the scale-and-threshold unit into the output layer's
-    ten accumulators, which finish during the next image's row pass. The next image
-    loads into the second half of the input buffer meanwhile. See ``docs/hardware.md``.
+    ten accumulators, which finish during the next image's row pass. HT-1's butterfly
+    passes (``config.butterfly``, :class:`~hw.components.hadamard_passes.HadamardPasses`)
+    instead run the next image's row pass beside this image's column pass. The next
+    image loads into the second half of the input buffer meanwhile. See
+    ``docs/hardware.md``.
 
     Parameters
     ----------
@@ -53,8 +56,8 @@ class TransformCore(wiring.Component):
 
     Timing
     ------
-    Initiation interval: ``config.initiation_interval`` cycles (both passes; the
-    output layer overlaps the next row pass).
+    Initiation interval: ``config.initiation_interval`` cycles (both passes, or the
+    butterfly's column side; the output layer overlaps the next image's passes).
     """
 
     def __init__(self, config: TransformCoreConfig, qmodel: QuantizedTransform | None = None):
