@@ -6,6 +6,7 @@ transform-domain ones)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ __all__ = [
     "TOP",
     "files_sha256",
     "generator_digest",
+    "manifest_head",
     "result_fields",
     "rom_writer",
     "settle_at_time_zero",
@@ -119,3 +121,25 @@ def generator_digest(root: Path | None = None) -> str:
         h.update(path.relative_to(root).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def manifest_head(config, qmodel, *, formats: dict, logit_width: int, logit_format: str) -> dict:
+    """The first fields of every core's manifest (``lst_core.json``): the tool, the
+    generator's and the checkpoint's digests, the configuration, the formats, the
+    quantization counts, the ports and the result's fields."""
+    from lst import __version__
+    from quant.quantize import sha256_file
+
+    return {
+        "tool": "lst verilog",
+        "tool_version": __version__,
+        "generator_sha256": generator_digest(),
+        "top": TOP,
+        "verilog": f"{TOP}.v",
+        "config": json.loads(config.to_json()),
+        "checkpoint_sha256": sha256_file(config.checkpoint_path()),
+        "formats": formats,
+        "quantization": qmodel.quantization_counts(),
+        "ports": stream_ports(config.pixels_per_beat, logit_width),
+        "result_payload": result_fields(logit_width, logit_format),
+    }

@@ -18,9 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lst import __version__
 from lst.outputs import check_dir, output_dir
-from quant.quantize import sha256_file
 from quant.rom import to_unsigned
 
 from .plan.transform_config import TransformCoreConfig
@@ -39,11 +37,9 @@ def generate_transform(
     from .core_files import (
         TOP,
         files_sha256,
-        generator_digest,
-        result_fields,
+        manifest_head,
         rom_writer,
         settle_at_time_zero,
-        stream_ports,
     )
     from .transform_core import TransformCore, emission_order
 
@@ -92,17 +88,13 @@ def generate_transform(
         )
         c = config
         manifest = {
-            "tool": "lst verilog",
-            "tool_version": __version__,
-            "generator_sha256": generator_digest(),
-            "top": TOP,
-            "verilog": f"{TOP}.v",
-            "config": json.loads(config.to_json()),
-            "checkpoint_sha256": sha256_file(config.checkpoint_path()),
-            "formats": {**q.config.to_dict(), **f.to_dict()},
-            "quantization": q.quantization_counts(),
-            "ports": stream_ports(c.pixels_per_beat, core.logit_width),
-            "result_payload": result_fields(core.logit_width, f.logits.name),
+            **manifest_head(
+                config,
+                q,
+                formats={**q.config.to_dict(), **f.to_dict()},
+                logit_width=core.logit_width,
+                logit_format=f.logits.name,
+            ),
             "model": c.model,
             "timing": {
                 "initiation_interval": c.initiation_interval,

@@ -23,7 +23,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from lst import __version__
 from lst.outputs import output_dir
 from quant.quantize import quantize_checkpoint, sha256_file
 from quant.rom import pack_words, to_unsigned
@@ -32,10 +31,9 @@ from .core_files import (
     TOP,
     files_sha256,
     generator_digest,
-    result_fields,
+    manifest_head,
     rom_writer,
     settle_at_time_zero,
-    stream_ports,
 )
 from .plan.config import CoreConfig
 
@@ -127,17 +125,13 @@ def generate(
             f"address = the {tin.width}-bit two's complement code of the {tin.name} input",
         )
         manifest = {
-            "tool": "lst verilog",
-            "tool_version": __version__,
-            "generator_sha256": generator_digest(),
-            "top": TOP,
-            "verilog": f"{TOP}.v",
-            "config": json.loads(config.to_json()),
-            "checkpoint_sha256": sha256_file(config.checkpoint_path()),
-            "formats": qmodel.config.to_dict(),
-            "quantization": qmodel.quantization_counts(),
-            "ports": stream_ports(c.pixels_per_beat, core.logit_width),
-            "result_payload": result_fields(core.logit_width, core.logit_format.name),
+            **manifest_head(
+                config,
+                qmodel,
+                formats=qmodel.config.to_dict(),
+                logit_width=core.logit_width,
+                logit_format=core.logit_format.name,
+            ),
             "model": c.model,
             "timing": {
                 "initiation_interval": c.initiation_interval,
