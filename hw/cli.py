@@ -86,8 +86,9 @@ def cmd_verilog(args):
             raise UserError("lint failed: " + " | ".join(bad)[:2000])
     fabric = getattr(config, "fabric_lanes", 0)
     split = f" ({config.dsp_lanes} DSP, {fabric} fabric)" if fabric else ""
+    lanes = "butterfly passes" if getattr(config, "butterfly", False) else f"{config.lanes} lanes"
     text = (
-        f"{obj['verilog']} ({config.model}, {config.lanes} lanes{split}, {config.format}, "
+        f"{obj['verilog']} ({config.model}, {lanes}{split}, {config.format}, "
         f"II {config.initiation_interval} cycles) and ROM images in {obj['out_dir']}/rom"
     )
     emit(args, obj, text)

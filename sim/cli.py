@@ -48,8 +48,9 @@ def cmd_verify(args):
         waves=args.waves,
         waves_dir=args.waves_dir,
     )
+    what = "butterfly" if getattr(config, "butterfly", False) else f"{config.lanes}-lane"
     lines = [
-        f"{r['n']} images through the {config.lanes}-lane RTL: {r['mismatches']} mismatches, "
+        f"{r['n']} images through the {what} RTL: {r['mismatches']} mismatches, "
         f"RTL accuracy {r['rtl_accuracy']:.2f} %, golden {r['golden_accuracy']:.2f} %, "
         f"II {r['initiation_interval_cycles']} cycles, latency {r['latency_cycles']} cycles"
     ]
