@@ -96,15 +96,6 @@ class TransformCore(wiring.Component):
             }
         )
 
-    def multipliers(self) -> dict[str, int]:
-        """Multipliers by where they are: the passes' lanes (none for the Hadamard
-        transform), the scale unit's one and the output layer's ten."""
-        return {
-            "passes": 0 if self.cfg.arch.kind == "hadamard" else self.cfg.lanes,
-            "scale": 1,
-            "output_layer": CLASSES,
-        }
-
     def elaborate(self, platform):
         m = Module()
         c = self.cfg

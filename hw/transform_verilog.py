@@ -41,7 +41,7 @@ def generate_transform(
         rom_writer,
         settle_at_time_zero,
     )
-    from .transform_core import TransformCore, emission_order
+    from .transform_core import TransformCore
 
     check_dir(out_dir, kind="verilog", inputs=[config.checkpoint_path()], force=force)
     core = TransformCore(config, qmodel)
@@ -66,12 +66,12 @@ def generate_transform(
                 f"word r·28 + tap: lane l's {entry} M[r·{config.lanes} + l, tap] in bits "
                 f"{wb}l..{wb}l+{wb - 1}",
             )
-        for name, fmt, key in (
-            ("scale", f.scale, "scale"),
-            ("offset", f.beta, "offset"),
-            ("threshold", f.tau, "threshold"),
+        coeff = core.coeff  # its ROMs, in emission order
+        for name, fmt, words in (
+            ("scale", f.scale, coeff.scale),
+            ("offset", f.beta, coeff.offset),
+            ("threshold", f.tau, coeff.threshold),
         ):
-            words = emission_order(q.ints[key], p)
             put(
                 name,
                 to_unsigned(words, fmt.width) if fmt.signed else words,
@@ -104,7 +104,7 @@ def generate_transform(
                 "round_cycles": c.round_cycles,
                 "lanes": c.lanes,
                 "hadamard": c.hadamard,
-                "multipliers": core.multipliers(),
+                "multipliers": c.multipliers,
             },
             "roms": roms,
             "build_request": record,

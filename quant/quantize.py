@@ -52,7 +52,8 @@ class StoredIntegers:
     """What every quantized model has: its integers (``ints``), the per-tensor counts of
     saturated (``saturated``) and rounded-to-zero (``rounded_to_zero``) values, where it
     came from (``source``), and ``.npz`` persistence. Subclasses are dataclasses with
-    ``arch`` and ``config`` and implement ``_from_meta``."""
+    ``arch`` and ``config`` and name how their model and configuration are read back
+    (``_arch_of``, a model name to its architecture; ``_config_type``, with ``from_dict``)."""
 
     @property
     def total_saturated(self) -> int:
@@ -84,7 +85,14 @@ class StoredIntegers:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["__meta__"]))
             ints = {k: z[k].astype(np.int64) for k in z.files if k != "__meta__"}
-        return cls._from_meta(meta, ints)
+        return cls(
+            cls._arch_of(meta["model"]),
+            cls._config_type.from_dict(meta["config"]),
+            ints,
+            meta["saturated"],
+            meta["source"],
+            meta.get("rounded_to_zero", {}),
+        )
 
 
 @dataclass
@@ -159,16 +167,8 @@ class QuantizedLST(StoredIntegers):
             out[st.name] = (int(lo.min()), int(hi.max()))
         return out
 
-    @classmethod
-    def _from_meta(cls, meta: dict, ints: dict) -> QuantizedLST:
-        return cls(
-            get_arch(meta["model"]),
-            FixedConfig.from_dict(meta["config"]),
-            ints,
-            meta["saturated"],
-            meta["source"],
-            meta.get("rounded_to_zero", {}),
-        )
+    _arch_of = staticmethod(get_arch)
+    _config_type = FixedConfig
 
 
 def auto_width(fmt) -> int | None:

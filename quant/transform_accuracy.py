@@ -13,19 +13,11 @@ from lst.transform.arch import load_transform_checkpoint
 
 from .comparison import comparison
 from .comparison import percent as _pct
-from .fixed import FixedFormat
-from .quantize import INPUT_FOLD, auto_width
-from .transform_contract import TransformConfig
+from .quantize import INPUT_FOLD
 from .transform_golden import TransformGoldenModel, transform_float_forward
-from .transform_quantize import auto_transform_format, input_constant, quantize_transform
+from .transform_quantize import input_constant, quantize_transform, transform_config
 
 __all__ = ["transform_accuracy_report", "transform_sweep_row"]
-
-
-def _config(fmt, arch, tensors, data_frac=None) -> TransformConfig:
-    if (width := auto_width(fmt)) is not None:
-        return TransformConfig(auto_transform_format(width, arch, tensors), data_frac)
-    return TransformConfig(FixedFormat.parse(fmt), data_frac)
 
 
 def transform_accuracy_report(
@@ -42,7 +34,7 @@ def transform_accuracy_report(
     with the coefficient format and the largest coefficient error against float."""
     path = Path(checkpoint) if checkpoint else default_checkpoint(model)
     arch, tensors, meta = load_transform_checkpoint(path, model)
-    config = _config(fmt, arch, tensors, data_frac)
+    config = transform_config(fmt, arch, tensors, data_frac)
     qm = quantize_transform(arch, tensors, config, source={"path": str(path)})
     if not allow_saturation:
         qm.check_saturation()
@@ -72,7 +64,7 @@ def transform_sweep_row(model: str, width: int, test, float_cache: dict) -> dict
     if model not in float_cache:
         logits, _ = transform_float_forward(arch, tensors, test.images)
         float_cache[model] = _pct(np.argmax(logits, axis=1), test.labels)
-    config = _config(f"auto{width}", arch, tensors)
+    config = transform_config(f"auto{width}", arch, tensors)
     qm = quantize_transform(arch, tensors, config)
     fixed = _pct(TransformGoldenModel(qm)(test.images).classes, test.labels)
     return {

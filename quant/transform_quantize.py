@@ -46,6 +46,7 @@ __all__ = [
     "folded_parameters",
     "quantize_transform",
     "quantize_transform_checkpoint",
+    "transform_config",
 ]
 
 #: Stored tensors, in the order of the contract's stages.
@@ -95,16 +96,8 @@ class QuantizedTransform(StoredIntegers):
                 "use a format with more integer bits, or pass --allow-saturation"
             )
 
-    @classmethod
-    def _from_meta(cls, meta: dict, ints: dict) -> QuantizedTransform:
-        return cls(
-            get_transform_arch(meta["model"]),
-            TransformConfig.from_dict(meta["config"]),
-            ints,
-            meta["saturated"],
-            meta["source"],
-            meta.get("rounded_to_zero", {}),
-        )
+    _arch_of = staticmethod(get_transform_arch)
+    _config_type = TransformConfig
 
 
 def input_constant(arch: TransformArch) -> np.ndarray:
@@ -189,6 +182,14 @@ def auto_transform_format(width: int, arch: TransformArch, tensors) -> FixedForm
     return FixedFormat(width, 0)
 
 
+def transform_config(fmt, arch: TransformArch, tensors, data_frac=None) -> TransformConfig:
+    """The configuration a format request names: a weight format (``q5.7``) or ``autoN``
+    (:func:`auto_transform_format`), with ``data_frac``."""
+    if (width := auto_width(fmt)) is not None:
+        return TransformConfig(auto_transform_format(width, arch, tensors), data_frac)
+    return TransformConfig(FixedFormat.parse(fmt), data_frac)
+
+
 def quantize_transform_checkpoint(
     path=None,
     fmt: str | FixedFormat | TransformConfig = "q5.7",
@@ -206,12 +207,7 @@ def quantize_transform_checkpoint(
             raise ConfigError("give a checkpoint or a model name")
         path = default_checkpoint(model)
     arch, tensors, meta = load_transform_checkpoint(path, model)
-    if isinstance(fmt, TransformConfig):
-        config = fmt
-    elif (width := auto_width(fmt)) is not None:
-        config = TransformConfig(auto_transform_format(width, arch, tensors))
-    else:
-        config = TransformConfig.parse(fmt)
+    config = fmt if isinstance(fmt, TransformConfig) else transform_config(fmt, arch, tensors)
     source = {
         "path": str(path),
         "sha256": sha256_file(path),

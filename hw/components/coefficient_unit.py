@@ -8,6 +8,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..plan.latency import COEFFICIENT_UNIT
+from .transform_passes import round_half_up
 
 __all__ = ["CoefficientUnit"]
 
@@ -119,7 +120,7 @@ class CoefficientUnit(wiring.Component):
         g_acc = Signal(signed(f.g_acc.width))
         m.d.comb += g_acc.eq(prod + beta2)
         rounded = Signal(signed(f.g_acc.width - f.g_shift + 1))
-        m.d.comb += rounded.eq((g_acc + (1 << (f.g_shift - 1))) >> f.g_shift)
+        m.d.comb += rounded.eq(round_half_up(g_acc, f.g_shift))
         g3 = Signal(signed(f.g.width))
         m.d.sync += [
             g3.eq(

@@ -9,6 +9,8 @@ from amaranth.lib.wiring import In, Out
 
 from ..plan.transform_config import TAPS, TransformCoreConfig
 from .hadamard_stream import HadamardStream
+from .pixel_buffer import centred_pixel
+from .transform_passes import round_half_up
 
 __all__ = ["HadamardPasses"]
 
@@ -122,9 +124,8 @@ class HadamardPasses(wiring.Component):
         wr_half_d = Signal()  # the half of the sample entering (wr_half turns after the last)
         m.d.sync += [row_en.eq(row_on), real_d.eq(real), sel_byte.eq(pix_byte), q_d.eq(q)]
         m.d.sync += wr_half_d.eq(wr_half)
-        byte = self.pix_data.word_select(sel_byte, 8) if ppb > 1 else self.pix_data
         pixel_x = Signal(signed(8))
-        m.d.comb += pixel_x.eq(Cat(byte[:7], ~byte[7]))  # p − 128
+        m.d.comb += pixel_x.eq(centred_pixel(self.pix_data, sel_byte, ppb))
         m.d.comb += [rs.en.eq(row_en), rs.x.eq(Mux(real_d, pixel_x, 0))]
         # Coefficient k of the row stream leaves while sample k + lag enters: E word k.
         e_index = Signal(range(row_samples + lag + 1))
@@ -164,10 +165,8 @@ class HadamardPasses(wiring.Component):
         s_d = Signal.like(s)
         m.d.sync += [col_en.eq(col_on), col_real_d.eq(col_real), s_d.eq(s)]
         m.d.comb += [cs.en.eq(col_en), cs.x.eq(Mux(col_real_d, e_rd.data, 0))]
-        shift = f.c_shift
-        rounded = (cs.y + (1 << (shift - 1))) >> shift if shift else cs.y
         m.d.comb += [
-            self.coeffs[0].eq(rounded),
+            self.coeffs[0].eq(round_half_up(cs.y, f.c_shift)),
             self.coeffs_valid.eq(col_en & (s_d >= lag)),
         ]
         return m

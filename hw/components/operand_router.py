@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth import Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -10,6 +10,7 @@ from ..plan.config import CoreConfig, N
 from ..plan.latency import OPERAND_ROUTER
 from ..plan.schedule import PassSchedule
 from .activation_buffers import destination_layout
+from .pixel_buffer import centred_pixel
 
 __all__ = ["OperandRouter", "op_layout"]
 
@@ -186,9 +187,9 @@ class OperandRouter(wiring.Component):
         group_bus = []
         for s in range(G):
             word = pix_data[s]
-            pixel = word.word_select(pix_byte1, 8) if c.pixels_per_beat > 1 else word
             x_pix = Signal(signed(8), name=f"x_pixel{s}")
-            m.d.comb += x_pix.eq(Cat(pixel[:7], ~pixel[7]))  # sign-extends onto the bus
+            # Sign-extends onto the bus.
+            m.d.comb += x_pix.eq(centred_pixel(word, pix_byte1, c.pixels_per_beat))
             e_sel = Signal(signed(XW), name=f"x_act{s}")
             if G > 1:
                 m.d.comb += e_sel.eq(e_data[e_bank1[s]])

@@ -7,9 +7,16 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["PixelBuffer"]
+__all__ = ["PixelBuffer", "centred_pixel"]
 
 N = 28
+
+
+def centred_pixel(word, byte, pixels_per_beat: int):
+    """Pixel ``byte`` of a buffer word as ``x = p − 128``: the byte with its MSB inverted,
+    to be read as signed 8 bits (``byte`` is ignored at one pixel per word)."""
+    pixel = word.word_select(byte, 8) if pixels_per_beat > 1 else word
+    return Cat(pixel[:7], ~pixel[7])
 
 
 class PixelBuffer(wiring.Component):

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth import Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..plan.latency import TRANSFORM_LANES
 from ..plan.transform_config import READ_LATENCY, TAPS, TransformCoreConfig
+from .pixel_buffer import centred_pixel
 from .transform_lanes import TransformLanes
 
-__all__ = ["TransformPasses"]
+__all__ = ["TransformPasses", "round_half_up"]
 
 N = TAPS
 
 
-def _round_shift(value, shift: int):
-    """Round half up, then drop ``shift`` bits (an arithmetic shift of a signed value)."""
+def round_half_up(value, shift: int):
+    """The contract's narrowing: add half an LSB, then drop ``shift`` bits (an arithmetic
+    shift of a signed value)."""
     if shift == 0:
         return value
     return (value + (1 << (shift - 1))) >> shift
@@ -177,9 +179,8 @@ class TransformPasses(wiring.Component):
             first_d.eq(op_first),
         ]
         # A pixel p enters as x = p − 128: the byte with its MSB inverted, signed.
-        byte = self.pix_data.word_select(sel_byte, 8) if ppb > 1 else self.pix_data
         pixel_x = Signal(signed(8))
-        m.d.comb += pixel_x.eq(Cat(byte[:7], ~byte[7]))
+        m.d.comb += pixel_x.eq(centred_pixel(self.pix_data, sel_byte, ppb))
         e_value = Signal(signed(f.e.width))
         m.d.comb += e_value.eq(e_rd.data[sel_lane] if lanes > 1 else e_rd.data[0])
         m.d.comb += [
@@ -208,8 +209,8 @@ class TransformPasses(wiring.Component):
         e_write, c_write, row_final, col_final, e_addr_d = sigs
         for lane in range(lanes):
             m.d.comb += [
-                e_wr.data[lane].eq(_round_shift(mac.acc[lane], f.e_shift)),
-                self.coeffs[lane].eq(_round_shift(mac.acc[lane], f.c_shift)),
+                e_wr.data[lane].eq(round_half_up(mac.acc[lane], f.e_shift)),
+                self.coeffs[lane].eq(round_half_up(mac.acc[lane], f.c_shift)),
             ]
         m.d.comb += [
             e_wr.addr.eq(e_addr_d),

@@ -29,7 +29,7 @@ from lst.jsonconfig import JSONConfig
 from lst.transform.arch import TRANSFORM_MODELS, TransformArch
 
 from .latency import COEFFICIENT_UNIT, TRANSFORM_LANES
-from .shape import N
+from .shape import CLASSES, N
 
 __all__ = ["TAPS", "TransformCoreConfig", "transform_lane_counts"]
 
@@ -194,6 +194,13 @@ class TransformCoreConfig(JSONConfig):
         flush = READ_LATENCY + TRANSFORM_LANES
         tail = self.round_cycles - TAPS
         return self.row_ops + self.column_cycles - tail + 2 * flush + 2
+
+    @property
+    def multipliers(self) -> dict[str, int]:
+        """Multipliers by where they are: the passes' lanes (none for the Hadamard
+        transform, either structure), the scale unit's one and the output layer's ten."""
+        passes = 0 if self.arch.kind == "hadamard" else self.lanes
+        return {"passes": passes, "scale": 1, "output_layer": CLASSES}
 
     @property
     def butterfly_lag(self) -> int:

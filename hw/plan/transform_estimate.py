@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 
 from ..fpga.device import RESOURCES
-from .shape import CLASSES
 from .transform_config import TransformCoreConfig
 
 __all__ = ["MEASURED", "STATED_ERROR", "estimate_transform"]
@@ -69,8 +68,7 @@ def estimate_transform(config: TransformCoreConfig, *, family: str = "xc7") -> d
             continue
         a, b = _line(config.model, k)
         area[name] = max(0, math.ceil(a + b * lanes))
-    multiplying = 0 if config.arch.kind == "hadamard" else lanes
-    area["DSP48E1"] = multiplying + 1 + CLASSES
+    area["DSP48E1"] = sum(config.multipliers.values())
     if family == "ecp5":
         area = {k: math.ceil(v * ECP5_PER_XC7[k]) for k, v in area.items()}
     return {k: area[k] for k in RESOURCES}
